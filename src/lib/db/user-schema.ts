@@ -1,0 +1,74 @@
+import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/**
+ * Tables inside one UserScheduler Durable Object (one per tenant + user). The DDL that creates them
+ * is versioned in USER_SCHEMA_DDL and applied from the object's constructor.
+ */
+export const schedules = sqliteTable("schedules", {
+  id: text("id").primaryKey(),
+  notificationId: text("notification_id").notNull(),
+  scheduledTime: integer("scheduled_time").notNull(),
+  /** When the alarm must next act on a pending row (scheduledTime, a retry time, or "now"). */
+  dueAt: integer("due_at"),
+  timezone: text("timezone").notNull(),
+  status: text("status").notNull(),
+  priority: integer("priority").notNull(),
+  retryConfig: text("retry_config").notNull(),
+  payload: text("payload").notNull(),
+  metadata: text("metadata").notNull(),
+  attempts: integer("attempts").notNull(),
+  recurringPatternId: text("recurring_pattern_id"),
+  campaignId: text("campaign_id"),
+  sendTimeSource: text("send_time_source").notNull(),
+  idempotencyKey: text("idempotency_key"),
+  /** Stable across retries: it is the `webhook-id` the receiver de-duplicates on. */
+  executionId: text("execution_id"),
+  /** While executing: when the alarm may assume the attempt is lost and send it again. */
+  leaseUntil: integer("lease_until"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  executedAt: integer("executed_at"),
+  failureReason: text("failure_reason"),
+});
+
+export const attempts = sqliteTable("attempts", {
+  id: text("id").primaryKey(),
+  scheduleId: text("schedule_id").notNull(),
+  executionId: text("execution_id").notNull(),
+  attempt: integer("attempt").notNull(),
+  status: text("status").notNull(),
+  startedAt: integer("started_at").notNull(),
+  finishedAt: integer("finished_at"),
+  durationMs: integer("duration_ms"),
+  httpStatus: integer("http_status"),
+  error: text("error"),
+});
+
+export const meta = sqliteTable("meta", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});
+
+/** Append-only list of schema versions; index i brings the storage from version i to i + 1. */
+export const USER_SCHEMA_DDL: readonly string[][] = [
+  [
+    `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS schedules (
+      id TEXT PRIMARY KEY, notification_id TEXT NOT NULL, scheduled_time INTEGER NOT NULL,
+      due_at INTEGER, timezone TEXT NOT NULL,
+      status TEXT NOT NULL CHECK (status IN ('pending','paused','executing','completed','failed','cancelled')),
+      priority INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 5), retry_config TEXT NOT NULL,
+      payload TEXT NOT NULL, metadata TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+      recurring_pattern_id TEXT, campaign_id TEXT, send_time_source TEXT NOT NULL,
+      idempotency_key TEXT, execution_id TEXT, lease_until INTEGER,
+      created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, executed_at INTEGER, failure_reason TEXT)`,
+    `CREATE INDEX IF NOT EXISTS schedules_due ON schedules (due_at) WHERE status = 'pending'`,
+    `CREATE INDEX IF NOT EXISTS schedules_lease ON schedules (lease_until) WHERE status = 'executing'`,
+    `CREATE INDEX IF NOT EXISTS schedules_time ON schedules (scheduled_time, id)`,
+    `CREATE TABLE IF NOT EXISTS attempts (
+      id TEXT PRIMARY KEY, schedule_id TEXT NOT NULL, execution_id TEXT NOT NULL, attempt INTEGER NOT NULL,
+      status TEXT NOT NULL, started_at INTEGER NOT NULL, finished_at INTEGER, duration_ms INTEGER,
+      http_status INTEGER, error TEXT)`,
+    `CREATE INDEX IF NOT EXISTS attempts_schedule ON attempts (schedule_id, attempt)`,
+  ],
+];

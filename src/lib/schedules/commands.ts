@@ -1,0 +1,56 @@
+import type { FieldError } from "../errors";
+import type { JsonObject } from "../json";
+import type { RetryConfig } from "./model";
+import type { ScheduleView } from "./view";
+
+/** A validated create request, as the API hands it to the user's object. */
+export interface CreateScheduleCommand {
+  notificationId: string;
+  scheduledTime: string;
+  timezone?: string;
+  priority: number;
+  retryConfig: RetryConfig;
+  payload: JsonObject;
+  metadata: JsonObject;
+  idempotencyKey?: string | null;
+  recurringPatternId?: string | null;
+  campaignId?: string | null;
+}
+
+export interface SchedulePatch {
+  scheduledTime?: string;
+  timezone?: string;
+  priority?: number;
+  retryConfig?: RetryConfig;
+  payload?: JsonObject;
+  metadata?: JsonObject;
+}
+
+export interface CommandFailure {
+  ok: false;
+  code: "validation_error" | "scheduled_time_in_past" | "not_found" | "invalid_state";
+  detail: string;
+  errors?: FieldError[];
+}
+
+export type CreateResult =
+  | { ok: true; schedule: ScheduleView; adjusted: boolean; ambiguous: boolean }
+  | CommandFailure;
+export type ScheduleResult = { ok: true; schedule: ScheduleView } | CommandFailure;
+
+export interface ListQuery {
+  status?: string;
+  from?: number;
+  to?: number;
+  limit: number;
+  /** Exclusive position (scheduledTime, id) of the last row of the previous page. */
+  after?: { scheduledTime: number; id: string };
+}
+
+export interface UserSettings {
+  timezone: string;
+  locale?: string | null;
+  quietHours?: { start: string; end: string } | null;
+  holidayCountry?: string | null;
+  calendarIcsUrl?: string | null;
+}

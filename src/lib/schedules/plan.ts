@@ -1,0 +1,83 @@
+import type { FieldError } from "../errors";
+import { parseInstant, resolveLocalTime } from "../time/local-time";
+import { isValidTimeZone } from "../time/zones";
+import { MAX_HORIZON_MS, PAST_TOLERANCE_MS } from "./model";
+
+export interface TimeDefaults {
+  userTimezone: string | null;
+  tenantTimezone: string | null;
+}
+
+export interface PlannedTime {
+  scheduledTime: number;
+  timezone: string;
+  adjusted: boolean;
+  ambiguous: boolean;
+}
+
+export type PlanFailure = { code: "validation_error" | "scheduled_time_in_past"; errors: FieldError[] };
+
+/** The zone a schedule is read in: its own, else the user's, else the tenant's, else UTC. */
+export function effectiveTimezone(requested: string | undefined, defaults: TimeDefaults): string {
+  return requested ?? defaults.userTimezone ?? defaults.tenantTimezone ?? "UTC";
+}
+
+/**
+ * Turn a client's scheduledTime (an instant, or a wall-clock time read in the effective zone per
+ * DESIGN P1) into an instant, refusing times over a minute in the past or over ten years ahead.
+ */
+export function planScheduledTime(
+  scheduledTime: string,
+  requestedZone: string | undefined,
+  defaults: TimeDefaults,
+  now: number,
+): PlannedTime | PlanFailure {
+  const timezone = effectiveTimezone(requestedZone, defaults);
+  if (!isValidTimeZone(timezone)) {
+    return {
+      code: "validation_error",
+      errors: [{ path: "timezone", message: `unknown IANA timezone "${timezone}"` }],
+    };
+  }
+  let epochMs = parseInstant(scheduledTime);
+  let adjusted = false;
+  let ambiguous = false;
+  if (epochMs === null) {
+    const resolved = resolveLocalTime(scheduledTime, timezone);
+    if (!resolved) {
+      return {
+        code: "validation_error",
+        errors: [
+          {
+            path: "scheduledTime",
+            message:
+              "must be an ISO 8601 date-time: an instant (with Z or an offset) or a local time without offset",
+          },
+        ],
+      };
+    }
+    ({ epochMs, adjusted, ambiguous } = resolved);
+  }
+  if (epochMs < now - PAST_TOLERANCE_MS) {
+    return {
+      code: "scheduled_time_in_past",
+      errors: [
+        {
+          path: "scheduledTime",
+          message: `${new Date(epochMs).toISOString()} is more than 60 s in the past`,
+        },
+      ],
+    };
+  }
+  if (epochMs > now + MAX_HORIZON_MS) {
+    return {
+      code: "validation_error",
+      errors: [{ path: "scheduledTime", message: "is more than 10 years ahead" }],
+    };
+  }
+  return { scheduledTime: epochMs, timezone, adjusted, ambiguous };
+}
+
+export function isPlanFailure(p: PlannedTime | PlanFailure): p is PlanFailure {
+  return "code" in p;
+}

@@ -1,0 +1,34 @@
+import type { Env } from "../env";
+
+export const ROLES = ["viewer", "editor", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface TenantSettings {
+  businessHours?: { days: number[]; start: string; end: string } | null;
+  holidayCountry?: string | null;
+  webhookTimeoutMs?: number | null;
+}
+
+export interface TenantRecord {
+  id: string;
+  name: string;
+  webhookUrl: string;
+  webhookSecret: string;
+  defaultTimezone: string;
+  settings: TenantSettings;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Who is calling: resolved once per request by the auth middleware. */
+export interface Caller {
+  tenantId: string;
+  keyId: string;
+  role: Role;
+  tenant: TenantRecord;
+}
+
+export type AppEnv = {
+  Bindings: Env;
+  Variables: { caller: Caller; requestId: string };
+};

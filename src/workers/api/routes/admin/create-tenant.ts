@@ -1,0 +1,59 @@
+import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import { randomToken, sha256Hex } from "../../../../lib/crypto/hash";
+import { newWebhookSecret } from "../../../../lib/crypto/webhook-signature";
+import { newId } from "../../../../lib/ids";
+import { systemStore } from "../../../db/tenant-store";
+import type { AppEnv } from "../../context";
+import { jsonBody, jsonResponse, problemResponses } from "../../schemas";
+import { CreateTenantSchema, TenantSchema, tenantView } from "../tenant/schema";
+import { assertWebhookUrl } from "../tenant/webhook-url";
+
+export const route = createRoute({
+  method: "post",
+  path: "/v1/admin/tenants",
+  tags: ["Admin"],
+  summary: "Create a tenant (operator ADMIN_TOKEN)",
+  description:
+    "Answers the tenant's first key (role admin) and webhook signing secret. Both are shown only once.",
+  security: [{ adminToken: [] }],
+  request: { body: jsonBody(CreateTenantSchema) },
+  responses: {
+    201: jsonResponse(
+      z.object({ tenant: TenantSchema, apiKey: z.string(), webhookSecret: z.string() }),
+      "The tenant with its first admin key",
+    ),
+    ...problemResponses(400, 401, 415),
+  },
+});
+
+export function newApiKey() {
+  return `sk_${randomToken(24)}`;
+}
+
+export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
+  const body = c.req.valid("json");
+  assertWebhookUrl(c.env, body.webhookUrl);
+  const now = Date.now();
+  const apiKey = newApiKey();
+  const webhookSecret = newWebhookSecret();
+  const tenant = {
+    id: newId("ten"),
+    name: body.name,
+    webhookUrl: body.webhookUrl,
+    webhookSecret,
+    defaultTimezone: body.defaultTimezone ?? "UTC",
+    settings: {
+      businessHours: body.businessHours ?? null,
+      holidayCountry: body.holidayCountry ?? null,
+      webhookTimeoutMs: body.webhookTimeoutMs ?? null,
+    },
+    createdAt: now,
+    updatedAt: now,
+  };
+  await systemStore.createTenant(c.env.DB, tenant, {
+    name: "initial admin key",
+    keyHash: await sha256Hex(apiKey),
+    keyPrefix: apiKey.slice(0, 10),
+  });
+  return c.json({ tenant: tenantView(tenant), apiKey, webhookSecret }, 201);
+};

@@ -1,0 +1,41 @@
+import { createRoute, type RouteHandler } from "@hono/zod-openapi";
+import { ApiError } from "../../../../lib/errors";
+import { tenantStore } from "../../../db/tenant-store";
+import type { AppEnv } from "../../context";
+import { requireRole } from "../../middleware/auth";
+import {
+  bearerSecurity,
+  decodeCursor,
+  encodeCursor,
+  jsonResponse,
+  ListQuerySchema,
+  listOf,
+  problemResponses,
+} from "../../schemas";
+import { ApiKeySchema, apiKeyView } from "./schema";
+
+export const route = createRoute({
+  method: "get",
+  path: "/v1/api-keys",
+  tags: ["API keys"],
+  summary: "Active API keys, newest first",
+  security: bearerSecurity,
+  middleware: [requireRole("admin")] as const,
+  request: { query: ListQuerySchema },
+  responses: {
+    200: jsonResponse(listOf(ApiKeySchema), "A page of keys"),
+    ...problemResponses(400, 401, 403),
+  },
+});
+
+const isTime = (v: unknown): v is number => typeof v === "number";
+
+export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
+  const { limit, cursor } = c.req.valid("query");
+  const before = cursor ? decodeCursor(cursor, isTime) : undefined;
+  if (before === null) throw ApiError.validation("query.cursor", "is not a cursor this list returned");
+  const keys = await tenantStore(c.env.DB, c.get("caller").tenantId).listApiKeys(limit + 1, before);
+  const page = keys.slice(0, limit);
+  const nextCursor = keys.length > limit ? encodeCursor(page.at(-1)!.createdAt) : null;
+  return c.json({ data: page.map(apiKeyView), nextCursor }, 200);
+};

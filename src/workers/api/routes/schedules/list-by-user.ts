@@ -1,0 +1,71 @@
+import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import { ApiError } from "../../../../lib/errors";
+import { parseInstant } from "../../../../lib/time/local-time";
+import type { AppEnv } from "../../context";
+import { requireRole } from "../../middleware/auth";
+import {
+  bearerSecurity,
+  decodeCursor,
+  encodeCursor,
+  jsonResponse,
+  ListQuerySchema,
+  listOf,
+  problemResponses,
+  UserIdSchema,
+} from "../../schemas";
+import { userScheduler } from "../../user-scheduler";
+import { ScheduleSchema } from "./schema";
+
+const instantQuery = z
+  .string()
+  .refine((v) => parseInstant(v) !== null, { message: "must be an ISO 8601 instant with Z or an offset" })
+  .optional();
+
+export const route = createRoute({
+  method: "get",
+  path: "/v1/users/{userId}/schedules",
+  tags: ["Schedules"],
+  summary: "A user's schedules, ordered by scheduledTime",
+  security: bearerSecurity,
+  middleware: [requireRole("viewer")] as const,
+  request: {
+    params: z.object({ userId: UserIdSchema.openapi({ param: { name: "userId", in: "path" } }) }),
+    query: ListQuerySchema.extend({
+      status: z.enum(["pending", "paused", "executing", "completed", "failed", "cancelled"]).optional(),
+      from: instantQuery,
+      to: instantQuery,
+    }),
+  },
+  responses: {
+    200: jsonResponse(listOf(ScheduleSchema), "A page of schedules"),
+    ...problemResponses(400, 401),
+  },
+});
+
+type Position = { t: number; id: string };
+const isPosition = (v: unknown): v is Position =>
+  typeof v === "object" &&
+  v !== null &&
+  typeof (v as Position).t === "number" &&
+  typeof (v as Position).id === "string";
+
+export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
+  const { userId } = c.req.valid("param");
+  const query = c.req.valid("query");
+  const owner = { tenantId: c.get("caller").tenantId, userId };
+  const after = query.cursor ? decodeCursor(query.cursor, isPosition) : undefined;
+  if (after === null) throw ApiError.validation("query.cursor", "is not a cursor this list returned");
+  const page = await userScheduler(c.env, owner).listSchedules(owner, {
+    status: query.status,
+    from: query.from ? parseInstant(query.from)! : undefined,
+    to: query.to ? parseInstant(query.to)! : undefined,
+    limit: query.limit,
+    after: after ? { scheduledTime: after.t, id: after.id } : undefined,
+  });
+  const last = page.data.at(-1);
+  const nextCursor =
+    page.hasMore && last
+      ? encodeCursor({ t: Date.parse(last.scheduledTime), id: last.id } satisfies Position)
+      : null;
+  return c.json({ data: page.data, nextCursor }, 200);
+};

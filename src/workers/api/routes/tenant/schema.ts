@@ -1,0 +1,82 @@
+import { z } from "@hono/zod-openapi";
+import type { TenantRecord } from "../../context";
+import { HHMM, TimezoneSchema } from "../../schemas";
+
+export const BusinessHoursSchema = z
+  .object({
+    days: z.array(z.number().int().min(1).max(7)).min(1).max(7),
+    start: HHMM,
+    end: HHMM,
+  })
+  .strict()
+  .openapi("BusinessHours");
+
+export const WebhookUrlSchema = z
+  .string()
+  .max(2048)
+  .openapi({ example: "https://example.com/hooks/notifications" });
+
+const tenantSettingsFields = {
+  webhookUrl: WebhookUrlSchema,
+  defaultTimezone: TimezoneSchema,
+  businessHours: BusinessHoursSchema.nullable(),
+  holidayCountry: z
+    .string()
+    .regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, "must be an ISO 3166 country code")
+    .nullable(),
+  webhookTimeoutMs: z.number().int().min(1000).max(30_000).nullable(),
+};
+
+export const CreateTenantSchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    webhookUrl: WebhookUrlSchema,
+    defaultTimezone: TimezoneSchema.optional(),
+    businessHours: BusinessHoursSchema.optional(),
+    holidayCountry: tenantSettingsFields.holidayCountry.optional(),
+    webhookTimeoutMs: tenantSettingsFields.webhookTimeoutMs.optional(),
+    idempotencyKey: z.string().optional(),
+  })
+  .strict()
+  .openapi("CreateTenant");
+
+export const UpdateTenantSchema = z
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    webhookUrl: tenantSettingsFields.webhookUrl.optional(),
+    defaultTimezone: tenantSettingsFields.defaultTimezone.optional(),
+    businessHours: tenantSettingsFields.businessHours.optional(),
+    holidayCountry: tenantSettingsFields.holidayCountry.optional(),
+    webhookTimeoutMs: tenantSettingsFields.webhookTimeoutMs.optional(),
+  })
+  .strict()
+  .openapi("UpdateTenant");
+
+export const TenantSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    webhookUrl: z.string(),
+    defaultTimezone: z.string(),
+    businessHours: BusinessHoursSchema.nullable(),
+    holidayCountry: z.string().nullable(),
+    webhookTimeoutMs: z.number().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi("Tenant");
+
+/** The public tenant: never the webhook secret. */
+export function tenantView(t: TenantRecord) {
+  return {
+    id: t.id,
+    name: t.name,
+    webhookUrl: t.webhookUrl,
+    defaultTimezone: t.defaultTimezone,
+    businessHours: t.settings.businessHours ?? null,
+    holidayCountry: t.settings.holidayCountry ?? null,
+    webhookTimeoutMs: t.settings.webhookTimeoutMs ?? null,
+    createdAt: new Date(t.createdAt).toISOString(),
+    updatedAt: new Date(t.updatedAt).toISOString(),
+  };
+}

@@ -1,0 +1,35 @@
+import { z } from "@hono/zod-openapi";
+import { HHMM, TimezoneSchema, UserIdSchema } from "../../schemas";
+
+const settingsFields = {
+  timezone: TimezoneSchema,
+  locale: z.string().min(2).max(35).nullable().optional(),
+  quietHours: z.object({ start: HHMM, end: HHMM }).strict().nullable().optional(),
+  holidayCountry: z
+    .string()
+    .regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, "must be an ISO 3166 country code such as DE or US-CA")
+    .nullable()
+    .optional(),
+  calendarIcsUrl: z.string().url().max(2048).nullable().optional(),
+};
+
+export const PutUserSchema = z.object(settingsFields).strict().openapi("UserSettings");
+export const PatchUserSchema = z
+  .object({ ...settingsFields, timezone: TimezoneSchema.optional() })
+  .strict()
+  .openapi("UserSettingsPatch");
+
+export const UserSchema = z
+  .object({
+    userId: z.string(),
+    timezone: z.string(),
+    locale: z.string().nullable(),
+    quietHours: z.object({ start: z.string(), end: z.string() }).nullable(),
+    holidayCountry: z.string().nullable(),
+    calendarIcsUrl: z.string().nullable(),
+  })
+  .openapi("User");
+
+export const UserParams = z.object({
+  userId: UserIdSchema.openapi({ param: { name: "userId", in: "path" } }),
+});

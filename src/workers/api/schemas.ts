@@ -1,0 +1,101 @@
+import { z } from "@hono/zod-openapi";
+import { USER_ID_PATTERN } from "../../lib/ids";
+import { PRIORITY_NAMES, type PriorityName } from "../../lib/schedules/model";
+import { isValidTimeZone } from "../../lib/time/zones";
+
+/** Schemas shared by several resources; resource-specific ones live next to their routes. */
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi("Problem");
+
+export const TimezoneSchema = z
+  .string()
+  .refine(isValidTimeZone, { message: "must be an IANA timezone name such as Europe/Berlin" })
+  .openapi({ example: "Europe/Berlin" });
+
+export const UserIdSchema = z
+  .string()
+  .regex(USER_ID_PATTERN, "must be 1-128 characters of A-Z a-z 0-9 _ . : @ + -")
+  .openapi({ example: "u_123" });
+
+export const PrioritySchema = z
+  .union([
+    z.number().int().min(1).max(5),
+    z.enum(Object.keys(PRIORITY_NAMES) as [PriorityName, ...PriorityName[]]),
+  ])
+  .openapi({ description: "1-5 or low|normal|high|urgent|critical; answered as a number", example: "high" });
+
+export const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (24-hour)");
+
+export const InstantStringSchema = z.string().openapi({ example: "2026-12-01T08:00:00.000Z" });
+
+/** A JSON object whose serialized size stays within `maxBytes`. */
+export function boundedJsonObject(maxBytes: number) {
+  return z
+    .record(z.string(), z.json())
+    .refine((value) => new TextEncoder().encode(JSON.stringify(value)).length <= maxBytes, {
+      message: `must serialize to at most ${maxBytes / 1024} KiB`,
+    });
+}
+
+export const ListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ example: 50 }),
+  cursor: z.string().max(512).optional(),
+});
+
+export function listOf<T extends z.ZodTypeAny>(item: T) {
+  return z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+}
+
+/** OpenAPI response entries for the problem answers a route can give. */
+export function problemResponses(...statuses: number[]) {
+  const descriptions: Record<number, string> = {
+    400: "Invalid input",
+    401: "Missing or invalid credentials",
+    403: "Role too low",
+    404: "Not found (or another tenant's)",
+    409: "State conflict or idempotency-key reuse",
+    413: "Body too large",
+    415: "Body is not application/json",
+  };
+  return Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      {
+        description: descriptions[s] ?? "Error",
+        content: { "application/problem+json": { schema: ProblemSchema } },
+      },
+    ]),
+  );
+}
+
+export function jsonBody<T extends z.ZodTypeAny>(schema: T) {
+  return { required: true, content: { "application/json": { schema } } };
+}
+
+export function jsonResponse<T extends z.ZodTypeAny>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } };
+}
+
+export const bearerSecurity = [{ bearerAuth: [] }];
+
+/** Opaque list cursor: base64url JSON of the last row's sort key. */
+export function encodeCursor(position: unknown): string {
+  return btoa(JSON.stringify(position)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+export function decodeCursor<T>(cursor: string, isValid: (value: unknown) => value is T): T | null {
+  try {
+    const value = JSON.parse(atob(cursor.replaceAll("-", "+").replaceAll("_", "/"))) as unknown;
+    return isValid(value) ? value : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,205 @@
+import { and, desc, eq, isNull, lt } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { apiKeys, auditLog, idempotencyKeys, tenants } from "../../lib/db/d1-schema";
+import { newId } from "../../lib/ids";
+import type { Role, TenantRecord, TenantSettings } from "../api/context";
+
+type TenantRow = typeof tenants.$inferSelect;
+
+function toTenant(row: TenantRow): TenantRecord {
+  return { ...row, settings: JSON.parse(row.settings) as TenantSettings };
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  role: Role;
+  keyPrefix: string;
+  createdAt: number;
+}
+
+/**
+ * Every tenant-scoped D1 query goes through this store, which binds the tenant id into each one
+ * (invariant 4): no route can forget the scope.
+ */
+export function tenantStore(database: D1Database, tenantId: string) {
+  const db = drizzle(database);
+  return {
+    tenantId,
+
+    async getTenant(): Promise<TenantRecord | null> {
+      const row = await db.select().from(tenants).where(eq(tenants.id, tenantId)).get();
+      return row ? toTenant(row) : null;
+    },
+
+    async updateTenant(changes: Partial<Omit<TenantRecord, "id" | "createdAt" | "webhookSecret">>) {
+      const { settings, ...columns } = changes;
+      await db
+        .update(tenants)
+        .set({
+          ...columns,
+          ...(settings ? { settings: JSON.stringify(settings) } : {}),
+          updatedAt: Date.now(),
+        })
+        .where(eq(tenants.id, tenantId))
+        .run();
+    },
+
+    async createApiKey(input: { name: string; role: Role; keyHash: string; keyPrefix: string }) {
+      const record = { id: newId("key"), tenantId, ...input, createdAt: Date.now() };
+      await db.insert(apiKeys).values(record).run();
+      return record;
+    },
+
+    async listApiKeys(limit: number, before?: number): Promise<ApiKeyRecord[]> {
+      return db
+        .select({
+          id: apiKeys.id,
+          name: apiKeys.name,
+          role: apiKeys.role,
+          keyPrefix: apiKeys.keyPrefix,
+          createdAt: apiKeys.createdAt,
+        })
+        .from(apiKeys)
+        .where(
+          and(
+            eq(apiKeys.tenantId, tenantId),
+            isNull(apiKeys.revokedAt),
+            before ? lt(apiKeys.createdAt, before) : undefined,
+          ),
+        )
+        .orderBy(desc(apiKeys.createdAt))
+        .limit(limit)
+        .all();
+    },
+
+    /** Returns false when no active key with that id belongs to the tenant. */
+    async revokeApiKey(id: string): Promise<boolean> {
+      const result = await db
+        .update(apiKeys)
+        .set({ revokedAt: Date.now() })
+        .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+        .run();
+      return result.meta.changes > 0;
+    },
+
+    async audit(actor: string, action: string, target: string | null, details?: unknown) {
+      await db
+        .insert(auditLog)
+        .values({
+          id: newId("aud"),
+          tenantId,
+          actor,
+          action,
+          target,
+          details: details === undefined ? null : JSON.stringify(details),
+          at: Date.now(),
+        })
+        .run();
+    },
+
+    /** Claims the key for this request; false when a record already exists (replay or conflict). */
+    async claimIdempotencyKey(key: string, requestHash: string, now: number): Promise<boolean> {
+      // An expired record (older than 24 h) no longer binds the key.
+      await db
+        .delete(idempotencyKeys)
+        .where(
+          and(
+            eq(idempotencyKeys.tenantId, tenantId),
+            eq(idempotencyKeys.key, key),
+            lt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS),
+          ),
+        )
+        .run();
+      const inserted = await db
+        .insert(idempotencyKeys)
+        .values({ tenantId, key, requestHash, createdAt: now })
+        .onConflictDoNothing()
+        .returning({ key: idempotencyKeys.key })
+        .all();
+      return inserted.length === 1;
+    },
+
+    async getIdempotencyRecord(key: string) {
+      return db
+        .select()
+        .from(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.tenantId, tenantId), eq(idempotencyKeys.key, key)))
+        .get();
+    },
+
+    async saveIdempotentResponse(key: string, status: number, body: string) {
+      await db
+        .update(idempotencyKeys)
+        .set({ responseStatus: status, responseBody: body })
+        .where(and(eq(idempotencyKeys.tenantId, tenantId), eq(idempotencyKeys.key, key)))
+        .run();
+    },
+
+    async releaseIdempotencyKey(key: string) {
+      await db
+        .delete(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.tenantId, tenantId), eq(idempotencyKeys.key, key)))
+        .run();
+    },
+  };
+}
+
+export type TenantStore = ReturnType<typeof tenantStore>;
+
+export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
+
+/**
+ * The few queries that run before a tenant is known (key lookup, tenant creation) or across all
+ * tenants (housekeeping). Each says why it is unscoped.
+ */
+export const systemStore = {
+  /** Authentication: the key hash is the only thing known yet. */
+  async findActiveKey(database: D1Database, keyHash: string) {
+    const db = drizzle(database);
+    const row = await db
+      .select({ key: apiKeys, tenant: tenants })
+      .from(apiKeys)
+      .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+      .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
+      .get();
+    return row ? { keyId: row.key.id, role: row.key.role, tenant: toTenant(row.tenant) } : null;
+  },
+
+  /** The delivery path: the executor knows the tenant id from the message. */
+  async findTenant(database: D1Database, tenantId: string) {
+    return tenantStore(database, tenantId).getTenant();
+  },
+
+  /** Operator bootstrap: the tenant and its first admin key in one batch (both or neither). */
+  async createTenant(
+    database: D1Database,
+    tenant: Omit<TenantRow, "settings"> & { settings: TenantSettings },
+    key: { name: string; keyHash: string; keyPrefix: string },
+  ) {
+    const db = drizzle(database);
+    const keyId = newId("key");
+    await db.batch([
+      db.insert(tenants).values({ ...tenant, settings: JSON.stringify(tenant.settings) }),
+      db
+        .insert(apiKeys)
+        .values({ id: keyId, tenantId: tenant.id, role: "admin", createdAt: tenant.createdAt, ...key }),
+      db.insert(auditLog).values({
+        id: newId("aud"),
+        tenantId: tenant.id,
+        actor: "operator",
+        action: "tenant.create",
+        target: tenant.id,
+        details: null,
+        at: tenant.createdAt,
+      }),
+    ]);
+    return keyId;
+  },
+
+  /** Housekeeping across tenants: idempotency records older than 24 h. */
+  async purgeIdempotencyKeys(database: D1Database, before: number) {
+    const db = drizzle(database);
+    await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, before)).run();
+  },
+};

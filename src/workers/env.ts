@@ -1,0 +1,31 @@
+import type { UserScheduler } from "../durable-objects/user-scheduler";
+import type { ExecutionMessage } from "../lib/schedules/delivery";
+
+/** The Worker's bindings, written once (wrangler.toml declares the same names). */
+export interface Env {
+  DB: D1Database;
+  USER_SCHEDULER: DurableObjectNamespace<UserScheduler>;
+  EXECUTIONS: Queue<ExecutionMessage>;
+  /** Secret: operator token for POST /v1/admin/tenants. */
+  ADMIN_TOKEN?: string;
+  /** Secret: comma-separated key list for encryption at rest (used from the execution issue on). */
+  ENCRYPTION_KEYS?: string;
+  /** Optional secret protecting GET /metrics. */
+  METRICS_TOKEN?: string;
+  EXECUTION_LEASE_MS?: string;
+  WEBHOOK_TIMEOUT_MS?: string;
+  ALLOW_PRIVATE_WEBHOOK_TARGETS?: string;
+}
+
+type WorkerBindings = Env;
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends WorkerBindings {}
+  }
+}
+
+export function numberVar(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}

@@ -1,0 +1,15 @@
+import type { ExecutionMessage } from "../lib/schedules/delivery";
+import { buildApi } from "./api";
+import { runScheduledMaintenance } from "./cron/scheduled";
+import type { Env } from "./env";
+import { consumeExecutions } from "./executor/consumer";
+
+export { UserScheduler } from "../durable-objects/user-scheduler";
+
+const api = buildApi();
+
+export default {
+  fetch: (request, env, ctx) => api.fetch(request, env, ctx),
+  queue: (batch, env) => consumeExecutions(batch, env),
+  scheduled: (controller, env) => runScheduledMaintenance(controller, env),
+} satisfies ExportedHandler<Env, ExecutionMessage>;

@@ -1,0 +1,40 @@
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            ADMIN_TOKEN: "test-admin-token",
+            ALLOW_PRIVATE_WEBHOOK_TARGETS: "true",
+            EXECUTION_LEASE_MS: "120000",
+          },
+          // The tenant's webhook receiver is the outside world: every outbound fetch of the
+          // Worker lands in this auxiliary Worker, which the tests program and read back.
+          outboundService: "webhook-receiver",
+          serviceBindings: { RECEIVER: "webhook-receiver" },
+          workers: [
+            {
+              name: "webhook-receiver",
+              modules: true,
+              scriptPath: "./test/support/receiver-worker.js",
+              compatibilityDate: "2026-11-01",
+            },
+          ],
+        },
+      }),
+    ],
+    test: {
+      setupFiles: ["./test/support/apply-migrations.ts"],
+      include: ["test/**/*.test.ts"],
+      testTimeout: 30_000,
+      hookTimeout: 30_000,
+    },
+  };
+});
