@@ -1,14 +1,33 @@
 import { describe, expect, it, vi } from "vitest";
-import { call, createTenant, deliveries, inSeconds, runUserAlarm, verifySignature, waitForDeliveries } from "./support/api";
+import {
+  call,
+  createTenant,
+  deliveries,
+  inSeconds,
+  runUserAlarm,
+  verifySignature,
+  waitForDeliveries,
+} from "./support/api";
 
-type Schedule = { id: string; status: string; attempts: number; scheduledTime: string; executedAt: string | null };
+type Schedule = {
+  id: string;
+  status: string;
+  attempts: number;
+  scheduledTime: string;
+  executedAt: string | null;
+};
 
 describe("a one-off schedule end to end", () => {
   it("fires from the user's alarm, through the real Queue, to a signed webhook, and completes", async () => {
     const tenant = await createTenant();
     const created = await call<Schedule>("POST", "/v1/schedules", {
       key: tenant.apiKey,
-      body: { userId: "alice", notificationId: "welcome", scheduledTime: inSeconds(0), payload: { title: "Hi" } },
+      body: {
+        userId: "alice",
+        notificationId: "welcome",
+        scheduledTime: inSeconds(0),
+        payload: { title: "Hi" },
+      },
     });
     expect(created.status).toBe(201);
     expect(created.body.status).toBe("pending");

@@ -48,12 +48,21 @@ let tenantCounter = 0;
 /** A fresh tenant whose webhook points at its own sink of the stand-in receiver. */
 export async function createTenant(options: { defaultTimezone?: string } = {}): Promise<TestTenant> {
   const sink = `sink-${Date.now().toString(36)}-${tenantCounter++}-${Math.random().toString(36).slice(2, 8)}`;
-  const answer = await call<{ tenant: { id: string }; apiKey: string; webhookSecret: string }>("POST", "/v1/admin/tenants", {
-    key: ADMIN_TOKEN,
-    body: { name: `tenant ${sink}`, webhookUrl: `http://receiver.test/hooks/${sink}`, ...options },
-  });
+  const answer = await call<{ tenant: { id: string }; apiKey: string; webhookSecret: string }>(
+    "POST",
+    "/v1/admin/tenants",
+    {
+      key: ADMIN_TOKEN,
+      body: { name: `tenant ${sink}`, webhookUrl: `http://receiver.test/hooks/${sink}`, ...options },
+    },
+  );
   expect(answer.status).toBe(201);
-  return { id: answer.body.tenant.id, apiKey: answer.body.apiKey, webhookSecret: answer.body.webhookSecret, sink };
+  return {
+    id: answer.body.tenant.id,
+    apiKey: answer.body.apiKey,
+    webhookSecret: answer.body.webhookSecret,
+    sink,
+  };
 }
 
 export async function createKey(tenant: TestTenant, role: "admin" | "editor" | "viewer"): Promise<string> {

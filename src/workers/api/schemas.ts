@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { USER_ID_PATTERN } from "../../lib/ids";
+import type { JsonObject } from "../../lib/json";
 import { PRIORITY_NAMES, type PriorityName } from "../../lib/schedules/model";
 import { isValidTimeZone } from "../../lib/time/zones";
 
@@ -36,13 +37,19 @@ export const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM
 
 export const InstantStringSchema = z.string().openapi({ example: "2026-12-01T08:00:00.000Z" });
 
-/** A JSON object whose serialized size stays within `maxBytes`. */
+/**
+ * A JSON object whose serialized size stays within `maxBytes`. Request bodies are parsed from JSON
+ * text, so every value in it is JSON; the output type says so (z.json() would say it too, but its
+ * lazy recursion defeats the OpenAPI generator).
+ */
 export function boundedJsonObject(maxBytes: number) {
   return z
-    .record(z.string(), z.json())
+    .record(z.string(), z.unknown())
     .refine((value) => new TextEncoder().encode(JSON.stringify(value)).length <= maxBytes, {
       message: `must serialize to at most ${maxBytes / 1024} KiB`,
-    });
+    })
+    .transform((value) => value as JsonObject)
+    .openapi({ type: "object", additionalProperties: true });
 }
 
 export const ListQuerySchema = z.object({
