@@ -1,0 +1,140 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { type ApiAnswer, call, createTenant, inSeconds } from "../support/api";
+
+function expectCleanAnswer(answer: ApiAnswer<unknown>) {
+  expect(answer.status, JSON.stringify(answer.body)).toBeLessThan(500);
+  if (answer.status >= 400) {
+    expect(answer.headers.get("content-type")).toContain("application/problem+json");
+    expect(answer.body).toMatchObject({
+      status: answer.status,
+      code: expect.any(String),
+      title: expect.any(String),
+    });
+  }
+}
+
+/** Values near the valid ones are what finds bugs; pure noise only exercises the first check. */
+const fieldValue = fc.oneof(
+  fc.jsonValue(),
+  fc.string(),
+  fc.constantFrom(
+    "2027-01-01T09:00:00",
+    "2027-03-14T02:30:00",
+    inSeconds(120),
+    "2027-02-29T00:00:00",
+    "",
+    "Z",
+  ),
+  fc.constantFrom("Europe/Berlin", "Etc/GMT+5", "America/New_York", "not/a_zone", "UTC"),
+  fc.integer({ min: -10, max: 10 }),
+  fc.constantFrom("low", "critical", "LOW"),
+);
+const createBody = fc.oneof(
+  fc.jsonValue(),
+  fc.record(
+    {
+      userId: fc.oneof(fc.constantFrom("fuzz-user"), fc.string()),
+      notificationId: fieldValue,
+      scheduledTime: fieldValue,
+      timezone: fieldValue,
+      priority: fieldValue,
+      retryConfig: fc.oneof(
+        fieldValue,
+        fc.record({ maxRetries: fieldValue, backoff: fieldValue }, { requiredKeys: [] }),
+      ),
+      payload: fieldValue,
+      metadata: fieldValue,
+    },
+    { requiredKeys: [] },
+  ),
+);
+
+describe("random input never causes a 5xx and never half-writes", () => {
+  it("POST /v1/schedules: every answer is success or a problem; every success is stored, nothing else", async () => {
+    const t = await createTenant();
+    let created = 0;
+    await fc.assert(
+      fc.asyncProperty(createBody, async (body) => {
+        const answer = await call("POST", "/v1/schedules", { key: t.apiKey, body });
+        expectCleanAnswer(answer);
+        if (answer.status === 201 && (answer.body as { userId: string }).userId === "fuzz-user") created++;
+      }),
+      { numRuns: 300 },
+    );
+    const stored = await call<{ data: unknown[] }>("GET", "/v1/users/fuzz-user/schedules?limit=500", {
+      key: t.apiKey,
+    });
+    expect(stored.body.data).toHaveLength(created);
+  });
+
+  it("PATCH /v1/schedules/{id}: a refused change leaves the schedule exactly as it was", async () => {
+    const t = await createTenant();
+    const original = await call<Record<string, unknown>>("POST", "/v1/schedules", {
+      key: t.apiKey,
+      body: { userId: "patched", notificationId: "n", scheduledTime: "2027-06-01T10:00:00Z" },
+    });
+    const id = original.body.id as string;
+    let current = original.body;
+    await fc.assert(
+      fc.asyncProperty(createBody, async (body) => {
+        const answer = await call<Record<string, unknown>>("PATCH", `/v1/schedules/${id}`, {
+          key: t.apiKey,
+          body,
+        });
+        expectCleanAnswer(answer);
+        const after = (await call<Record<string, unknown>>("GET", `/v1/schedules/${id}`, { key: t.apiKey }))
+          .body;
+        if (answer.status >= 400) {
+          expect({ ...after, updatedAt: null }).toEqual({
+            ...current,
+            adjusted: undefined,
+            ambiguous: undefined,
+            updatedAt: null,
+          });
+        } else current = after;
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("POST /v1/schedules/bulk: per-item results always line up with the items", async () => {
+    const t = await createTenant();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.jsonValue(), fc.record({ schedules: fc.array(createBody, { maxLength: 8 }) })),
+        async (body) => {
+          const answer = await call<{ results?: { index: number }[] }>("POST", "/v1/schedules/bulk", {
+            key: t.apiKey,
+            body,
+          });
+          expectCleanAnswer(answer);
+          if (answer.status === 200) {
+            const items = (body as { schedules: unknown[] }).schedules;
+            expect(answer.body.results!.map((r) => r.index)).toEqual(items.map((_, i) => i));
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("raw bodies: any string with any content type is a clean answer", async () => {
+    const t = await createTenant();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ maxLength: 200 }),
+        fc.constantFrom("application/json", "text/plain", "application/x-www-form-urlencoded", ""),
+        async (raw, type) => {
+          const answer = await call("POST", "/v1/schedules", {
+            key: t.apiKey,
+            rawBody: raw,
+            headers: type ? { "content-type": type } : {},
+          });
+          expectCleanAnswer(answer);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
