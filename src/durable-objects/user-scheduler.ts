@@ -17,7 +17,7 @@ import type {
 import { chunkForQueue, type DeliveryOutcome, type ExecutionMessage } from "../lib/schedules/delivery";
 import { allows, type RetryConfig, type ScheduleAction, type ScheduleStatus } from "../lib/schedules/model";
 import { isPlanFailure, planScheduledTime } from "../lib/schedules/plan";
-import { attemptView, rowToSchedule, type ScheduleRow } from "../lib/schedules/rows";
+import { attemptView, isCurrentAttempt, rowToSchedule, type ScheduleRow } from "../lib/schedules/rows";
 import { scheduleView } from "../lib/schedules/view";
 import { formatInstant } from "../lib/time/zones";
 import { type Env, numberVar } from "../workers/env";
@@ -481,14 +481,7 @@ export class UserScheduler extends DurableObject<Env> {
   ): Promise<{ applied: boolean; status?: string }> {
     if (!this.#bindOwner(owner, false)) return { applied: false };
     const row = this.#row(outcome.scheduleId);
-    if (
-      !row ||
-      row.status !== "executing" ||
-      row.executionId !== outcome.executionId ||
-      row.attempts !== outcome.attempt
-    ) {
-      return { applied: false };
-    }
+    if (!row || !isCurrentAttempt(row, outcome)) return { applied: false };
     const verdict = classifyDelivery(outcome.httpStatus);
     const retryConfig = JSON.parse(row.retryConfig) as RetryConfig;
     const now = Date.now();
