@@ -7,7 +7,9 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
-const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
+// Run wrangler's entry with this very Node (22 from the node@22 devDependency under npm scripts),
+// whatever `node` the PATH would find: wrangler refuses Node 20.
+const wranglerEntry = path.join(root, "node_modules", "wrangler", "bin", "wrangler.js");
 const args = process.argv.slice(2);
 const option = (name) => {
   const i = args.indexOf(name);
@@ -56,17 +58,21 @@ const vars = ensureDevVars();
 const persistArgs = persistTo ? ["--persist-to", persistTo] : [];
 
 console.log("[start] applying D1 migrations to the local database");
-const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", ...persistArgs], {
-  cwd: root,
-  stdio: "inherit",
-  env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
-});
+const migrate = spawnSync(
+  process.execPath,
+  [wranglerEntry, "d1", "migrations", "apply", "DB", "--local", ...persistArgs],
+  {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+  },
+);
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
 const devArgs = ["dev", "--local", "--test-scheduled", "--ip", "127.0.0.1", ...args];
 if (!args.includes("--port")) devArgs.push("--port", String(port));
 console.log(`[start] wrangler ${devArgs.join(" ")}`);
-const dev = spawn(wrangler, devArgs, {
+const dev = spawn(process.execPath, [wranglerEntry, ...devArgs], {
   cwd: root,
   stdio: ["inherit", "inherit", "inherit"],
   env: { ...process.env, WRANGLER_SEND_METRICS: "false" },

@@ -44,8 +44,13 @@ export function attemptView(row: AttemptRow) {
 }
 
 /** A report is about the current attempt only if the row still executes that very attempt. */
-export function isCurrentAttempt(row: ScheduleRow, report: { executionId: string; attempt: number }): boolean {
-  return row.status === "executing" && row.executionId === report.executionId && row.attempts === report.attempt;
+export function isCurrentAttempt(
+  row: ScheduleRow,
+  report: { executionId: string; attempt: number },
+): boolean {
+  return (
+    row.status === "executing" && row.executionId === report.executionId && row.attempts === report.attempt
+  );
 }
 
 export type AttemptView = ReturnType<typeof attemptView>;

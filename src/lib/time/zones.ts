@@ -1,10 +1,17 @@
 import { DateTime, IANAZone } from "luxon";
 
+const zoneValidity = new Map<string, boolean>();
+
 /** True for IANA zone names the runtime's ICU data knows ("UTC" included); never a fixed offset. */
 export function isValidTimeZone(zone: string): boolean {
   if (zone.length === 0 || zone.length > 64) return false;
-  if (/^[+-]\d|^(?:utc|gmt)[+-]/i.test(zone)) return false;
-  return IANAZone.isValidZone(zone);
+  let valid = zoneValidity.get(zone);
+  if (valid === undefined) {
+    // luxon builds an Intl.DateTimeFormat per check; the answer never changes, so keep it.
+    valid = !/^[+-]\d|^(?:utc|gmt)[+-]/i.test(zone) && IANAZone.isValidZone(zone);
+    if (zoneValidity.size < 2000) zoneValidity.set(zone, valid);
+  }
+  return valid;
 }
 
 /** The zone's UTC offset in minutes at an instant. */

@@ -45,7 +45,7 @@ export const InstantStringSchema = z.string().openapi({ example: "2026-12-01T08:
 export function boundedJsonObject(maxBytes: number) {
   return z
     .record(z.string(), z.unknown())
-    .refine((value) => new TextEncoder().encode(JSON.stringify(value)).length <= maxBytes, {
+    .refine((value) => jsonByteLength(value) <= maxBytes, {
       message: `must serialize to at most ${maxBytes / 1024} KiB`,
     })
     .transform((value) => value as JsonObject)
@@ -92,6 +92,11 @@ export function jsonResponse<T extends z.ZodTypeAny>(schema: T, description: str
 }
 
 export const bearerSecurity = [{ bearerAuth: [] }];
+
+function jsonByteLength(value: unknown): number {
+  const text = JSON.stringify(value);
+  return text.length * 3 <= 1024 ? text.length : new TextEncoder().encode(text).length;
+}
 
 /** Opaque list cursor: base64url JSON of the last row's sort key. */
 export function encodeCursor(position: unknown): string {

@@ -21,22 +21,22 @@ function credential(c: { req: { header(name: string): string | undefined } }): s
 }
 
 export async function resolveApiKey(db: D1Database, key: string): Promise<Caller | null> {
-  const hash = await sha256Hex(key);
+  // Keyed by the presented key itself (memory only): a cache hit costs no hashing.
   const now = Date.now();
-  const cached = keyCache.get(hash);
+  const cached = keyCache.get(key);
   if (cached && cached.expires > now) return cached.caller;
-  const found = await systemStore.findActiveKey(db, hash);
+  const found = await systemStore.findActiveKey(db, await sha256Hex(key));
   const caller = found
     ? { tenantId: found.tenant.id, keyId: found.keyId, role: found.role, tenant: found.tenant }
     : null;
   if (keyCache.size > 10_000) keyCache.clear();
-  keyCache.set(hash, { caller, expires: now + KEY_CACHE_TTL_MS });
+  keyCache.set(key, { caller, expires: now + KEY_CACHE_TTL_MS });
   return caller;
 }
 
 /** Forget cached callers of a tenant in this isolate (after its settings or keys change). */
 export function forgetCachedTenant(tenantId: string): void {
-  for (const [hash, entry] of keyCache) if (entry.caller?.tenantId === tenantId) keyCache.delete(hash);
+  for (const [key, entry] of keyCache) if (entry.caller?.tenantId === tenantId) keyCache.delete(key);
 }
 
 export const requireApiKey = createMiddleware<AppEnv>(async (c, next) => {

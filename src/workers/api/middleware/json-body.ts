@@ -26,11 +26,13 @@ export const jsonBodyGuard = createMiddleware<AppEnv>(async (c, next) => {
   if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
     throw new ApiError("unsupported_media_type", "send the body as application/json");
   }
-  if (new TextEncoder().encode(text).length > limit) {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: count bytes only when the text could be over.
+  if (text.length * 3 > limit && new TextEncoder().encode(text).length > limit) {
     throw new ApiError("payload_too_large", `request body exceeds ${limit / MiB} MiB`);
   }
   try {
-    JSON.parse(text);
+    // Parsed once here; the route's validator reads this same value from hono's body cache.
+    c.req.bodyCache.json = Promise.resolve(JSON.parse(text));
   } catch (error) {
     throw new ApiError("invalid_json", `body is not valid JSON: ${(error as Error).message}`, [
       { path: "(body)", message: "not valid JSON" },
