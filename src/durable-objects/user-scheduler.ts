@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { and, asc, desc, eq, getTableColumns, gt, gte, lte, or, type SQL, sql } from "drizzle-orm";
 import { type DrizzleSqliteDODatabase, drizzle } from "drizzle-orm/durable-sqlite";
-import { attempts, meta, schedules, USER_SCHEMA_DDL } from "../lib/db/user-schema";
+import { attempts, schedules, USER_SCHEMA_DDL } from "../lib/db/user-schema";
 import { newId, newScheduleId } from "../lib/ids";
 import type { JsonObject } from "../lib/json";
 import { classifyDelivery, hasRetryLeft, retryDelayMs } from "../lib/retry/policy";
@@ -36,36 +36,58 @@ const CLAIM_BATCH = 500;
  */
 export class UserScheduler extends DurableObject<Env> {
   readonly #db: DrizzleSqliteDODatabase;
-  /** The hot insert, built once: drizzle's builder costs more than SQLite's insert itself. */
-  readonly #insertSchedule;
-  #owner: Owner | null = null;
+  #owner: Owner | null;
+  /** The user's settings (read on every create for the default timezone). */
+  #settings: UserSettings | null;
   /** Last alarm time this instance set (undefined: unknown since start-up). */
   #armedAt: number | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#db = drizzle(ctx.storage);
-    this.#migrate();
-    const placeholders = Object.keys(getTableColumns(schedules)).map((c) => [c, sql.placeholder(c)]);
-    this.#insertSchedule = this.#db
-      .insert(schedules)
-      .values(Object.fromEntries(placeholders) as unknown as ScheduleRow)
-      .prepare();
+    // One read brings the schema version, the owner and the user's settings into memory.
+    const stored = this.#readMeta();
+    this.#migrate(Number(stored.schema_version ?? 0));
+    this.#owner =
+      stored.tenant_id && stored.user_id ? { tenantId: stored.tenant_id, userId: stored.user_id } : null;
+    this.#settings = stored.user_settings ? (JSON.parse(stored.user_settings) as UserSettings) : null;
   }
 
-  #migrate(): void {
+  /** The small key-value table (schema_version, tenant_id, user_id, user_settings); {} when absent. */
+  #readMeta(): Record<string, string> {
     const sql = this.ctx.storage.sql;
-    sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-    const row = sql
-      .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'")
-      .toArray()[0];
-    const version = row ? Number(row.value) : 0;
+    if (sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").toArray().length === 0)
+      return {};
+    const rows = sql.exec<{ key: string; value: string }>("SELECT key, value FROM meta").toArray();
+    return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  }
+
+  #writeMeta(entries: Record<string, string>): void {
+    for (const [key, value] of Object.entries(entries)) {
+      this.ctx.storage.sql.exec(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        key,
+        value,
+      );
+    }
+  }
+
+  /**
+   * Versioned schema, applied before the first call is served. Most objects are brand new (one per
+   * user), so the missing steps go to SQLite as one multi-statement exec: new objects are the cost
+   * that bounds how fast a campaign or a bulk import can fan out.
+   */
+  #migrate(version: number): void {
+    const sql = this.ctx.storage.sql;
     if (version >= USER_SCHEMA_DDL.length) return;
+    const steps = USER_SCHEMA_DDL.slice(version).flat();
     this.ctx.storage.transactionSync(() => {
-      for (const step of USER_SCHEMA_DDL.slice(version)) for (const ddl of step) sql.exec(ddl);
       sql.exec(
-        "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        String(USER_SCHEMA_DDL.length),
+        [
+          ...steps,
+          `INSERT INTO meta (key, value) VALUES ('schema_version', '${USER_SCHEMA_DDL.length}')
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+        ].join(";\n"),
       );
     });
   }
@@ -75,7 +97,7 @@ export class UserScheduler extends DurableObject<Env> {
    * object can never answer for another tenant). Returns false for an object that holds nothing.
    */
   #bindOwner(owner: Owner, create: boolean): boolean {
-    const stored = this.#storedOwner();
+    const stored = this.#owner;
     if (stored) {
       if (stored.tenantId !== owner.tenantId || stored.userId !== owner.userId) {
         throw new Error("UserScheduler called for a different owner than it stores");
@@ -83,29 +105,9 @@ export class UserScheduler extends DurableObject<Env> {
       return true;
     }
     if (!create) return false;
-    this.#db
-      .insert(meta)
-      .values([
-        { key: "tenant_id", value: owner.tenantId },
-        { key: "user_id", value: owner.userId },
-      ])
-      .run();
+    this.#writeMeta({ tenant_id: owner.tenantId, user_id: owner.userId });
     this.#owner = owner;
     return true;
-  }
-
-  #storedOwner(): Owner | null {
-    if (!this.#owner) {
-      const rows = this.#db
-        .select()
-        .from(meta)
-        .where(or(eq(meta.key, "tenant_id"), eq(meta.key, "user_id")))
-        .all();
-      const stored = Object.fromEntries(rows.map((r) => [r.key, r.value]));
-      if (stored.tenant_id && stored.user_id)
-        this.#owner = { tenantId: stored.tenant_id, userId: stored.user_id };
-    }
-    return this.#owner;
   }
 
   /** Health probe: a round trip that touches storage. */
@@ -120,25 +122,13 @@ export class UserScheduler extends DurableObject<Env> {
     return this.#userSettings();
   }
 
-  /** Read on every create (the default timezone), so kept in memory; undefined = not loaded yet. */
-  #settings: UserSettings | null | undefined;
-
   #userSettings(): UserSettings | null {
-    if (this.#settings === undefined) {
-      const row = this.#db.select().from(meta).where(eq(meta.key, "user_settings")).get();
-      this.#settings = row ? (JSON.parse(row.value) as UserSettings) : null;
-    }
     return this.#settings;
   }
 
   async putUser(owner: Owner, settings: UserSettings): Promise<UserSettings> {
     this.#bindOwner(owner, true);
-    const value = JSON.stringify(settings);
-    this.#db
-      .insert(meta)
-      .values({ key: "user_settings", value })
-      .onConflictDoUpdate({ target: meta.key, set: { value } })
-      .run();
+    this.#writeMeta({ user_settings: JSON.stringify(settings) });
     this.#settings = settings;
     return settings;
   }
@@ -149,9 +139,9 @@ export class UserScheduler extends DurableObject<Env> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.#owner = null;
-    this.#settings = undefined;
+    this.#settings = null;
     this.#armedAt = null;
-    this.#migrate();
+    this.#migrate(0);
   }
 
   // ---- schedules -----------------------------------------------------------------------------
@@ -200,7 +190,7 @@ export class UserScheduler extends DurableObject<Env> {
           executedAt: null,
           failureReason: null,
         };
-        this.#insertSchedule.run(row);
+        insertSchedule(this.#db, this.ctx.storage.sql, row);
         results.push({
           ok: true,
           schedule: scheduleView(rowToSchedule(row, owner.userId)),
@@ -379,7 +369,7 @@ export class UserScheduler extends DurableObject<Env> {
   // ---- firing --------------------------------------------------------------------------------
 
   override async alarm(): Promise<void> {
-    if (!this.#storedOwner()) return;
+    if (!this.#owner) return;
     this.#armedAt = null; // the alarm that woke us is consumed
     const claimed = this.#claimDueSchedules(Date.now());
     try {
@@ -552,6 +542,26 @@ export class UserScheduler extends DurableObject<Env> {
     else await this.ctx.storage.setAlarm(next);
     this.#armedAt = next;
   }
+}
+
+/**
+ * The hot insert. Drizzle writes the statement once per isolate and SQLite binds it per row: building
+ * it per call (or per new object, which is most calls when a campaign fans out) costs more than the
+ * insert itself.
+ */
+let scheduleInsert: { statement: string; columns: (keyof ScheduleRow)[] } | undefined;
+
+function insertSchedule(db: DrizzleSqliteDODatabase, storage: SqlStorage, row: ScheduleRow): void {
+  if (!scheduleInsert) {
+    const columns = Object.keys(getTableColumns(schedules)) as (keyof ScheduleRow)[];
+    const placeholders = Object.fromEntries(columns.map((c) => [c, sql.placeholder(c)]));
+    const statement = db
+      .insert(schedules)
+      .values(placeholders as unknown as ScheduleRow)
+      .toSQL().sql;
+    scheduleInsert = { statement, columns };
+  }
+  storage.exec(scheduleInsert.statement, ...scheduleInsert.columns.map((c) => row[c]));
 }
 
 function notFound(id: string): CommandFailure {

@@ -2,7 +2,8 @@ import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /**
  * Tables inside one UserScheduler Durable Object (one per tenant + user). The DDL that creates them
- * is versioned in USER_SCHEMA_DDL and applied from the object's constructor.
+ * is versioned in USER_SCHEMA_DDL and applied from the object's constructor. A third table, `meta`,
+ * is a small key-value store (schema version, owner, user settings) read once per instance.
  */
 export const schedules = sqliteTable("schedules", {
   id: text("id").primaryKey(),
@@ -32,7 +33,7 @@ export const schedules = sqliteTable("schedules", {
 });
 
 export const attempts = sqliteTable("attempts", {
-  id: text("id").primaryKey(),
+  id: text("id").notNull(),
   scheduleId: text("schedule_id").notNull(),
   executionId: text("execution_id").notNull(),
   attempt: integer("attempt").notNull(),
@@ -42,11 +43,6 @@ export const attempts = sqliteTable("attempts", {
   durationMs: integer("duration_ms"),
   httpStatus: integer("http_status"),
   error: text("error"),
-});
-
-export const meta = sqliteTable("meta", {
-  key: text("key").primaryKey(),
-  value: text("value").notNull(),
 });
 
 /** Append-only list of schema versions; index i brings the storage from version i to i + 1. */
@@ -66,9 +62,8 @@ export const USER_SCHEMA_DDL: readonly string[][] = [
     `CREATE INDEX IF NOT EXISTS schedules_lease ON schedules (lease_until) WHERE status = 'executing'`,
     `CREATE INDEX IF NOT EXISTS schedules_time ON schedules (scheduled_time, id)`,
     `CREATE TABLE IF NOT EXISTS attempts (
-      id TEXT PRIMARY KEY, schedule_id TEXT NOT NULL, execution_id TEXT NOT NULL, attempt INTEGER NOT NULL,
+      schedule_id TEXT NOT NULL, attempt INTEGER NOT NULL, id TEXT NOT NULL, execution_id TEXT NOT NULL,
       status TEXT NOT NULL, started_at INTEGER NOT NULL, finished_at INTEGER, duration_ms INTEGER,
-      http_status INTEGER, error TEXT)`,
-    `CREATE INDEX IF NOT EXISTS attempts_schedule ON attempts (schedule_id, attempt)`,
+      http_status INTEGER, error TEXT, PRIMARY KEY (schedule_id, attempt)) WITHOUT ROWID`,
   ],
 ];
