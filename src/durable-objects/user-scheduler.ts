@@ -1,10 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
-import { and, asc, desc, eq, getTableColumns, gt, gte, lte, or, type SQL, sql } from "drizzle-orm";
-import { type DrizzleSqliteDODatabase, drizzle } from "drizzle-orm/durable-sqlite";
-import { attempts, schedules, USER_SCHEMA_DDL } from "../lib/db/user-schema";
+import { drizzle } from "drizzle-orm/durable-sqlite";
+import { USER_SCHEMA_DDL } from "../lib/db/user-schema";
 import { newId, newScheduleId } from "../lib/ids";
-import type { JsonObject } from "../lib/json";
-import { classifyDelivery, hasRetryLeft, retryDelayMs } from "../lib/retry/policy";
+import { nextAlarmAfterChange, wakeTime } from "../lib/schedules/alarm";
 import type {
   CommandFailure,
   CreateResult,
@@ -15,12 +13,20 @@ import type {
   UserSettings,
 } from "../lib/schedules/commands";
 import { chunkForQueue, type DeliveryOutcome, type ExecutionMessage } from "../lib/schedules/delivery";
-import { allows, type RetryConfig, type ScheduleAction, type ScheduleStatus } from "../lib/schedules/model";
+import { allows, type ScheduleAction, type ScheduleStatus } from "../lib/schedules/model";
 import { isPlanFailure, planScheduledTime } from "../lib/schedules/plan";
 import { attemptView, isCurrentAttempt, rowToSchedule, type ScheduleRow } from "../lib/schedules/rows";
+import {
+  claimChanges,
+  describeErrors,
+  executionMessage,
+  newScheduleRow,
+  outcomeChanges,
+} from "../lib/schedules/transitions";
 import { scheduleView } from "../lib/schedules/view";
 import { formatInstant } from "../lib/time/zones";
 import { type Env, numberVar } from "../workers/env";
+import { ScheduleStore } from "./storage/schedule-store";
 
 export interface Owner {
   tenantId: string;
@@ -33,9 +39,10 @@ const CLAIM_BATCH = 500;
 /**
  * One object per (tenant, user): the user's schedules, attempts and settings in SQLite, and one
  * alarm that always equals the earliest thing the object must do (a due row, a retry, a lease).
+ * It parses nothing and decides little: the rules live in src/lib, the SQL in ScheduleStore.
  */
 export class UserScheduler extends DurableObject<Env> {
-  readonly #db: DrizzleSqliteDODatabase;
+  readonly #store: ScheduleStore;
   #owner: Owner | null;
   /** The user's settings (read on every create for the default timezone). */
   #settings: UserSettings | null;
@@ -44,7 +51,7 @@ export class UserScheduler extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#db = drizzle(ctx.storage);
+    this.#store = new ScheduleStore(drizzle(ctx.storage), ctx.storage.sql);
     // One read brings the schema version, the owner and the user's settings into memory.
     const stored = this.#readMeta();
     this.#migrate(Number(stored.schema_version ?? 0));
@@ -78,11 +85,10 @@ export class UserScheduler extends DurableObject<Env> {
    * that bounds how fast a campaign or a bulk import can fan out.
    */
   #migrate(version: number): void {
-    const sql = this.ctx.storage.sql;
     if (version >= USER_SCHEMA_DDL.length) return;
     const steps = USER_SCHEMA_DDL.slice(version).flat();
     this.ctx.storage.transactionSync(() => {
-      sql.exec(
+      this.ctx.storage.sql.exec(
         [
           ...steps,
           `INSERT INTO meta (key, value) VALUES ('schema_version', '${USER_SCHEMA_DDL.length}')
@@ -118,12 +124,7 @@ export class UserScheduler extends DurableObject<Env> {
   // ---- users ---------------------------------------------------------------------------------
 
   async getUser(owner: Owner): Promise<UserSettings | null> {
-    if (!this.#bindOwner(owner, false)) return null;
-    return this.#userSettings();
-  }
-
-  #userSettings(): UserSettings | null {
-    return this.#settings;
+    return this.#bindOwner(owner, false) ? this.#settings : null;
   }
 
   async putUser(owner: Owner, settings: UserSettings): Promise<UserSettings> {
@@ -152,9 +153,10 @@ export class UserScheduler extends DurableObject<Env> {
     tenantTimezone: string | null,
   ): Promise<CreateResult[]> {
     this.#bindOwner(owner, true);
-    const defaults = { userTimezone: this.#userSettings()?.timezone ?? null, tenantTimezone };
+    const defaults = { userTimezone: this.#settings?.timezone ?? null, tenantTimezone };
     const now = Date.now();
     const results: CreateResult[] = [];
+    const added: number[] = [];
     this.ctx.storage.transactionSync(() => {
       for (const command of commands) {
         const planned = planScheduledTime(command.scheduledTime, command.timezone, defaults, now);
@@ -162,35 +164,14 @@ export class UserScheduler extends DurableObject<Env> {
           results.push({
             ok: false,
             code: planned.code,
-            detail: describe(planned.errors),
+            detail: describeErrors(planned.errors),
             errors: planned.errors,
           });
           continue;
         }
-        const row: ScheduleRow = {
-          id: newScheduleId(owner.userId),
-          notificationId: command.notificationId,
-          scheduledTime: planned.scheduledTime,
-          dueAt: planned.scheduledTime,
-          timezone: planned.timezone,
-          status: "pending",
-          priority: command.priority,
-          retryConfig: JSON.stringify(command.retryConfig),
-          payload: JSON.stringify(command.payload ?? {}),
-          metadata: JSON.stringify(command.metadata ?? {}),
-          attempts: 0,
-          recurringPatternId: command.recurringPatternId ?? null,
-          campaignId: command.campaignId ?? null,
-          sendTimeSource: "fixed",
-          idempotencyKey: command.idempotencyKey ?? null,
-          executionId: null,
-          leaseUntil: null,
-          createdAt: now,
-          updatedAt: now,
-          executedAt: null,
-          failureReason: null,
-        };
-        insertSchedule(this.#db, this.ctx.storage.sql, row);
+        const row = newScheduleRow(newScheduleId(owner.userId), command, planned, now);
+        this.#store.insert(row);
+        added.push(planned.scheduledTime);
         results.push({
           ok: true,
           schedule: scheduleView(rowToSchedule(row, owner.userId)),
@@ -199,13 +180,13 @@ export class UserScheduler extends DurableObject<Env> {
         });
       }
     });
-    await this.#armAlarm();
+    await this.#armAlarm({ removed: [], added });
     return results;
   }
 
   async getSchedule(owner: Owner, id: string): Promise<ScheduleResult> {
     if (!this.#bindOwner(owner, false)) return notFound(id);
-    const row = this.#row(id);
+    const row = this.#store.get(id);
     return row ? { ok: true, schedule: scheduleView(rowToSchedule(row, owner.userId)) } : notFound(id);
   }
 
@@ -213,7 +194,7 @@ export class UserScheduler extends DurableObject<Env> {
     return this.#transition(owner, id, "modify", (row, now) => {
       const changes: Partial<ScheduleRow> = {};
       if (patch.scheduledTime !== undefined || patch.timezone !== undefined) {
-        const defaults = { userTimezone: this.#userSettings()?.timezone ?? null, tenantTimezone };
+        const defaults = { userTimezone: this.#settings?.timezone ?? null, tenantTimezone };
         // A new zone without a new time keeps the instant and only changes how it is displayed.
         const planned = planScheduledTime(
           patch.scheduledTime ?? formatInstant(row.scheduledTime),
@@ -221,8 +202,14 @@ export class UserScheduler extends DurableObject<Env> {
           defaults,
           now,
         );
-        if (isPlanFailure(planned))
-          return { ok: false, code: planned.code, detail: describe(planned.errors), errors: planned.errors };
+        if (isPlanFailure(planned)) {
+          return {
+            ok: false,
+            code: planned.code,
+            detail: describeErrors(planned.errors),
+            errors: planned.errors,
+          };
+        }
         changes.scheduledTime = planned.scheduledTime;
         changes.timezone = planned.timezone;
         if (row.status === "pending") changes.dueAt = planned.scheduledTime;
@@ -268,23 +255,21 @@ export class UserScheduler extends DurableObject<Env> {
       return out;
     }
     const now = Date.now();
+    const removed: (number | null)[] = [];
     this.ctx.storage.transactionSync(() => {
       for (const id of ids) {
-        const row = this.#row(id);
+        const row = this.#store.get(id);
         if (!row) out[id] = "not_found";
         else if (row.status === "cancelled") out[id] = "cancelled";
         else if (!allows("cancel", row.status as ScheduleStatus)) out[id] = "conflict";
         else {
-          this.#db
-            .update(schedules)
-            .set({ status: "cancelled", dueAt: null, updatedAt: now })
-            .where(eq(schedules.id, id))
-            .run();
+          this.#store.update(id, { status: "cancelled", dueAt: null, updatedAt: now });
+          removed.push(wakeTime(row));
           out[id] = "cancelled";
         }
       }
     });
-    await this.#armAlarm();
+    await this.#armAlarm({ removed, added: [] });
     return out;
   }
 
@@ -300,7 +285,7 @@ export class UserScheduler extends DurableObject<Env> {
     idempotentStatus?: ScheduleStatus,
   ): Promise<ScheduleResult> {
     if (!this.#bindOwner(owner, false)) return notFound(id);
-    const row = this.#row(id);
+    const row = this.#store.get(id);
     if (!row) return notFound(id);
     if (row.status !== idempotentStatus) {
       if (!allows(action, row.status as ScheduleStatus)) {
@@ -313,64 +298,29 @@ export class UserScheduler extends DurableObject<Env> {
       const now = Date.now();
       const changes = change(row, now);
       if ("ok" in changes) return changes;
-      this.#db
-        .update(schedules)
-        .set({ ...changes, updatedAt: now })
-        .where(eq(schedules.id, id))
-        .run();
-      await this.#armAlarm();
+      this.#store.update(id, { ...changes, updatedAt: now });
+      await this.#armAlarm({ removed: [wakeTime(row)], added: [wakeTime({ ...row, ...changes })] });
     }
-    return { ok: true, schedule: scheduleView(rowToSchedule(this.#row(id)!, owner.userId)) };
+    return { ok: true, schedule: scheduleView(rowToSchedule(this.#store.get(id)!, owner.userId)) };
   }
 
   async listSchedules(owner: Owner, query: ListQuery) {
     if (!this.#bindOwner(owner, false)) return { data: [], hasMore: false };
-    const filters: SQL[] = [];
-    if (query.status) filters.push(eq(schedules.status, query.status));
-    if (query.from !== undefined) filters.push(gte(schedules.scheduledTime, query.from));
-    if (query.to !== undefined) filters.push(lte(schedules.scheduledTime, query.to));
-    if (query.after) {
-      const { scheduledTime, id } = query.after;
-      filters.push(
-        or(
-          gt(schedules.scheduledTime, scheduledTime),
-          and(eq(schedules.scheduledTime, scheduledTime), gt(schedules.id, id)),
-        )!,
-      );
-    }
-    const rows = this.#db
-      .select()
-      .from(schedules)
-      .where(and(...filters))
-      .orderBy(asc(schedules.scheduledTime), asc(schedules.id))
-      .limit(query.limit + 1)
-      .all();
-    return {
-      data: rows.slice(0, query.limit).map((r) => scheduleView(rowToSchedule(r, owner.userId))),
-      hasMore: rows.length > query.limit,
-    };
+    const { rows, hasMore } = this.#store.list(query);
+    return { data: rows.map((r) => scheduleView(rowToSchedule(r, owner.userId))), hasMore };
   }
 
   async listAttempts(owner: Owner, id: string) {
-    if (!this.#bindOwner(owner, false) || !this.#row(id)) return null;
-    return this.#db
-      .select()
-      .from(attempts)
-      .where(eq(attempts.scheduleId, id))
-      .orderBy(asc(attempts.attempt))
-      .all()
-      .map(attemptView);
-  }
-
-  #row(id: string): ScheduleRow | undefined {
-    return this.#db.select().from(schedules).where(eq(schedules.id, id)).get();
+    if (!this.#bindOwner(owner, false) || !this.#store.get(id)) return null;
+    return this.#store.attemptsOf(id).map(attemptView);
   }
 
   // ---- firing --------------------------------------------------------------------------------
 
   override async alarm(): Promise<void> {
     if (!this.#owner) return;
-    this.#armedAt = null; // the alarm that woke us is consumed
+    // The alarm that woke us is consumed and rows are about to change: unknown until recomputed.
+    this.#armedAt = undefined;
     const claimed = this.#claimDueSchedules(Date.now());
     try {
       for (const chunk of chunkForQueue(claimed)) {
@@ -378,7 +328,10 @@ export class UserScheduler extends DurableObject<Env> {
       }
     } catch (error) {
       // Not handed to the Queue: expire the leases so the next alarm sends them again.
-      this.#expireLeases(claimed.map((m) => m.scheduleId));
+      const now = Date.now();
+      this.ctx.storage.transactionSync(() => {
+        for (const m of claimed) this.#store.update(m.scheduleId, { leaseUntil: now });
+      });
       await this.#armAlarm();
       throw error;
     }
@@ -395,88 +348,31 @@ export class UserScheduler extends DurableObject<Env> {
     const leaseMs = numberVar(this.env.EXECUTION_LEASE_MS, 120_000);
     const messages: ExecutionMessage[] = [];
     this.ctx.storage.transactionSync(() => {
-      const due = this.#db
-        .select()
-        .from(schedules)
-        .where(and(eq(schedules.status, "pending"), lte(schedules.dueAt, now)))
-        .orderBy(desc(schedules.priority), asc(schedules.dueAt))
-        .limit(CLAIM_BATCH)
-        .all();
-      const lost = this.#db
-        .select()
-        .from(schedules)
-        .where(and(eq(schedules.status, "executing"), lte(schedules.leaseUntil, now)))
-        .limit(CLAIM_BATCH)
-        .all();
+      const due = this.#store.due(now, CLAIM_BATCH);
+      const lost = this.#store.leaseExpired(now, CLAIM_BATCH);
       for (const row of lost) {
-        this.#db
-          .update(attempts)
-          .set({ status: "timeout", finishedAt: now, error: "lease expired without a result" })
-          .where(and(eq(attempts.scheduleId, row.id), eq(attempts.attempt, row.attempts)))
-          .run();
+        this.#store.updateAttempt(row.id, row.attempts, {
+          status: "timeout",
+          finishedAt: now,
+          error: "lease expired without a result",
+        });
       }
       for (const row of [...due, ...lost]) {
-        const attempt = row.attempts + 1;
         const executionId = row.executionId ?? newId("exe");
-        this.#db
-          .update(schedules)
-          .set({
-            status: "executing",
-            attempts: attempt,
-            executionId,
-            leaseUntil: now + leaseMs,
-            dueAt: null,
-            updatedAt: now,
-          })
-          .where(eq(schedules.id, row.id))
-          .run();
-        this.#db
-          .insert(attempts)
-          .values({
-            id: newId("att"),
-            scheduleId: row.id,
-            executionId,
-            attempt,
-            status: "started",
-            startedAt: now,
-          })
-          .run();
-        messages.push({
-          tenantId: owner.tenantId,
-          userId: owner.userId,
+        const attempt = row.attempts + 1;
+        this.#store.update(row.id, claimChanges(row, executionId, now, leaseMs));
+        this.#store.insertAttempt({
+          id: newId("att"),
           scheduleId: row.id,
           executionId,
           attempt,
-          body: {
-            type: "notification.due",
-            scheduleId: row.id,
-            executionId,
-            userId: owner.userId,
-            notificationId: row.notificationId,
-            scheduledTime: formatInstant(row.scheduledTime),
-            firedAt: formatInstant(now),
-            attempt,
-            priority: row.priority,
-            payload: JSON.parse(row.payload) as JsonObject,
-            metadata: JSON.parse(row.metadata) as JsonObject,
-            campaignId: row.campaignId,
-            recurringPatternId: row.recurringPatternId,
-          },
+          status: "started",
+          startedAt: now,
         });
+        messages.push(executionMessage(owner, row, executionId, attempt, now));
       }
     });
     return messages;
-  }
-
-  #expireLeases(ids: string[]): void {
-    const now = Date.now();
-    for (const id of ids) {
-      this.#db
-        .update(schedules)
-        .set({ leaseUntil: now })
-        .where(and(eq(schedules.id, id), eq(schedules.status, "executing")))
-        .run();
-    }
   }
 
   /** The executor's report of one attempt. A report for any attempt but the current one is stale. */
@@ -485,57 +381,25 @@ export class UserScheduler extends DurableObject<Env> {
     outcome: DeliveryOutcome,
   ): Promise<{ applied: boolean; status?: string }> {
     if (!this.#bindOwner(owner, false)) return { applied: false };
-    const row = this.#row(outcome.scheduleId);
+    const row = this.#store.get(outcome.scheduleId);
     if (!row || !isCurrentAttempt(row, outcome)) return { applied: false };
-    const verdict = classifyDelivery(outcome.httpStatus);
-    const retryConfig = JSON.parse(row.retryConfig) as RetryConfig;
-    const now = Date.now();
-    let changes: Partial<ScheduleRow>;
-    if (verdict === "delivered") {
-      changes = {
-        status: "completed",
-        executedAt: outcome.finishedAt,
-        leaseUntil: null,
-        failureReason: null,
-      };
-    } else if (verdict === "retryable" && hasRetryLeft(retryConfig, row.attempts)) {
-      const delay = retryDelayMs(retryConfig, row.attempts, Math.random(), outcome.retryAfterMs);
-      changes = { status: "pending", dueAt: now + delay, leaseUntil: null };
-    } else {
-      const reason = outcome.error ?? `webhook answered HTTP ${outcome.httpStatus}`;
-      changes = { status: "failed", executedAt: outcome.finishedAt, leaseUntil: null, failureReason: reason };
-    }
+    const changes = outcomeChanges(row, outcome, Date.now(), Math.random());
     this.ctx.storage.transactionSync(() => {
-      this.#db
-        .update(attempts)
-        .set({
-          status: verdict === "delivered" ? "completed" : "failed",
-          finishedAt: outcome.finishedAt,
-          durationMs: outcome.finishedAt - outcome.startedAt,
-          httpStatus: outcome.httpStatus,
-          error: outcome.error,
-        })
-        .where(and(eq(attempts.scheduleId, row.id), eq(attempts.attempt, outcome.attempt)))
-        .run();
-      this.#db
-        .update(schedules)
-        .set({ ...changes, updatedAt: now })
-        .where(eq(schedules.id, row.id))
-        .run();
+      this.#store.updateAttempt(row.id, outcome.attempt, changes.attempt);
+      this.#store.update(row.id, changes.schedule);
     });
-    await this.#armAlarm();
-    return { applied: true, status: changes.status };
+    await this.#armAlarm({ removed: [wakeTime(row)], added: [wakeTime({ ...row, ...changes.schedule })] });
+    return { applied: true, status: changes.schedule.status };
   }
 
-  /** Invariant 2: the alarm is never later than the earliest due row, retry or lease expiry. */
-  async #armAlarm(): Promise<void> {
-    const next = this.ctx.storage.sql
-      .exec<{ t: number | null }>(
-        `SELECT MIN(t) AS t FROM (
-           SELECT MIN(due_at) AS t FROM schedules WHERE status = 'pending'
-           UNION ALL SELECT MIN(lease_until) FROM schedules WHERE status = 'executing')`,
-      )
-      .one().t;
+  /**
+   * Invariant 2: the alarm is never later than the earliest due row, retry or lease expiry. `change`
+   * names the wake times a write removed and added, so that most writes need no MIN query; without
+   * it (after an alarm run) the earliest is read from SQLite.
+   */
+  async #armAlarm(change?: { removed: (number | null)[]; added: (number | null)[] }): Promise<void> {
+    const decision = change ? nextAlarmAfterChange(this.#armedAt, change.removed, change.added) : "recompute";
+    const next = decision === "recompute" ? this.#store.nextWakeAt() : decision.next;
     if (this.#armedAt === undefined) this.#armedAt = await this.ctx.storage.getAlarm();
     if (next === this.#armedAt) return;
     if (next === null) await this.ctx.storage.deleteAlarm();
@@ -544,30 +408,6 @@ export class UserScheduler extends DurableObject<Env> {
   }
 }
 
-/**
- * The hot insert. Drizzle writes the statement once per isolate and SQLite binds it per row: building
- * it per call (or per new object, which is most calls when a campaign fans out) costs more than the
- * insert itself.
- */
-let scheduleInsert: { statement: string; columns: (keyof ScheduleRow)[] } | undefined;
-
-function insertSchedule(db: DrizzleSqliteDODatabase, storage: SqlStorage, row: ScheduleRow): void {
-  if (!scheduleInsert) {
-    const columns = Object.keys(getTableColumns(schedules)) as (keyof ScheduleRow)[];
-    const placeholders = Object.fromEntries(columns.map((c) => [c, sql.placeholder(c)]));
-    const statement = db
-      .insert(schedules)
-      .values(placeholders as unknown as ScheduleRow)
-      .toSQL().sql;
-    scheduleInsert = { statement, columns };
-  }
-  storage.exec(scheduleInsert.statement, ...scheduleInsert.columns.map((c) => row[c]));
-}
-
 function notFound(id: string): CommandFailure {
   return { ok: false, code: "not_found", detail: `no schedule ${id}` };
-}
-
-function describe(errors: { path: string; message: string }[]): string {
-  return errors.map((e) => `${e.path}: ${e.message}`).join("; ");
 }

@@ -10,6 +10,6 @@ const api = buildApi();
 
 export default {
   fetch: (request, env, ctx) => api.fetch(request, env, ctx),
-  queue: (batch, env) => consumeExecutions(batch, env),
+  queue: (batch, env, ctx) => consumeExecutions(batch, env, ctx),
   scheduled: (controller, env) => runScheduledMaintenance(controller, env),
 } satisfies ExportedHandler<Env, ExecutionMessage>;

@@ -199,7 +199,7 @@ describe("the executor", () => {
         { id: "m2", timestamp: Date.now(), attempts: 1, body: message("sch_b") },
       ]);
       const ctx = createExecutionContext();
-      await worker.queue(batch, env);
+      await worker.queue(batch, env, ctx);
       const result = await getQueueResult(batch, ctx);
       expect(result.explicitAcks.sort()).toEqual(["m1", "m2"]);
       expect(result.retryMessages).toEqual([]);

@@ -5,6 +5,7 @@ import { newWebhookSecret, signWebhook } from "../../src/lib/crypto/webhook-sign
 import { newScheduleId, userIdFromScheduleId } from "../../src/lib/ids";
 import { webhookUrlProblem } from "../../src/lib/net/webhook-url";
 import { classifyDelivery, hasRetryLeft, retryDelayMs } from "../../src/lib/retry/policy";
+import { nextAlarmAfterChange, wakeTime } from "../../src/lib/schedules/alarm";
 import { chunkForQueue } from "../../src/lib/schedules/delivery";
 import { DEFAULT_RETRY_CONFIG, type RetryConfig } from "../../src/lib/schedules/model";
 
@@ -110,5 +111,31 @@ describe("queue batching", () => {
     });
     expect(peak).toBeLessThanOrEqual(3);
     expect(seen.sort((a, b) => a - b)).toEqual([...Array(20).keys()]);
+  });
+});
+
+describe("alarm bookkeeping without a query", () => {
+  it("knows the next alarm after additions and after removals of later times", () => {
+    expect(nextAlarmAfterChange(100, [], [50])).toEqual({ next: 50 });
+    expect(nextAlarmAfterChange(100, [], [150])).toEqual({ next: 100 });
+    expect(nextAlarmAfterChange(null, [], [150, 120])).toEqual({ next: 120 });
+    expect(nextAlarmAfterChange(100, [200], [])).toEqual({ next: 100 });
+    expect(nextAlarmAfterChange(100, [200], [300])).toEqual({ next: 100 });
+    expect(nextAlarmAfterChange(100, [null], [null])).toEqual({ next: 100 });
+    expect(nextAlarmAfterChange(null, [], [])).toEqual({ next: null });
+  });
+
+  it("asks SQLite when the earliest may have gone or nothing is known", () => {
+    expect(nextAlarmAfterChange(100, [100], [])).toBe("recompute");
+    expect(nextAlarmAfterChange(100, [50], [300])).toBe("recompute");
+    expect(nextAlarmAfterChange(undefined, [], [5])).toBe("recompute");
+    expect(nextAlarmAfterChange(null, [5], [])).toBe("recompute");
+  });
+
+  it("reads a row's wake time from its status", () => {
+    expect(wakeTime({ status: "pending", dueAt: 5, leaseUntil: null })).toBe(5);
+    expect(wakeTime({ status: "executing", dueAt: null, leaseUntil: 9 })).toBe(9);
+    expect(wakeTime({ status: "paused", dueAt: null, leaseUntil: null })).toBeNull();
+    expect(wakeTime({ status: "completed", dueAt: 3, leaseUntil: 4 })).toBeNull();
   });
 });

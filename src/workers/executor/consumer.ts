@@ -8,7 +8,11 @@ import { deliverExecution } from "./deliver";
  * processing throws (the owning object unreachable) is retried by the Queue; its schedule's lease
  * protects it if the Queue gives up.
  */
-export async function consumeExecutions(batch: MessageBatch<ExecutionMessage>, env: Env): Promise<void> {
+export async function consumeExecutions(
+  batch: MessageBatch<ExecutionMessage>,
+  env: Env,
+  ctx?: ExecutionContext,
+): Promise<void> {
   if (batch.queue.endsWith("-dlq")) {
     for (const message of batch.messages) {
       // Dead-letter handling (a D1 dead-letter row) belongs to the execution-reliability work; until
@@ -23,7 +27,7 @@ export async function consumeExecutions(batch: MessageBatch<ExecutionMessage>, e
   await Promise.all(
     batch.messages.map(async (message) => {
       try {
-        await deliverExecution(env, message.body);
+        await deliverExecution(env, message.body, ctx);
         message.ack();
       } catch (error) {
         console.error(

@@ -10,24 +10,65 @@ interface DeliveryTarget {
   timeoutMs: number;
 }
 
-/** Tenant webhook settings, cached per isolate for 10 s (a PATCHed URL applies within that). */
-const TARGET_TTL_MS = 10_000;
-const targets = new Map<string, { target: DeliveryTarget | null; expires: number }>();
+/**
+ * Tenant webhook settings per isolate. D1 is not on the firing path (DESIGN): an entry is fresh for
+ * 10 s, then served while one background refresh runs (a PATCHed URL applies within ~10 s), and a
+ * cold lookup is shared by every message that needs it instead of one query per message.
+ */
+const FRESH_MS = 10_000;
+const SERVE_STALE_MS = 10 * 60_000;
+interface TargetEntry {
+  target: DeliveryTarget | null;
+  fetchedAt: number;
+  refresh?: Promise<DeliveryTarget | null>;
+}
+const targets = new Map<string, TargetEntry>();
 
-async function deliveryTarget(env: Env, tenantId: string): Promise<DeliveryTarget | null> {
-  const now = Date.now();
-  const cached = targets.get(tenantId);
-  if (cached && cached.expires > now) return cached.target;
-  const tenant = await systemStore.findTenant(env.DB, tenantId);
-  const target = tenant
-    ? {
-        webhookUrl: tenant.webhookUrl,
-        webhookSecret: tenant.webhookSecret,
-        timeoutMs: tenant.settings.webhookTimeoutMs ?? numberVar(env.WEBHOOK_TIMEOUT_MS, 10_000),
-      }
-    : null;
-  targets.set(tenantId, { target, expires: now + TARGET_TTL_MS });
-  return target;
+function loadTarget(
+  env: Env,
+  tenantId: string,
+  entry: TargetEntry | undefined,
+): Promise<DeliveryTarget | null> {
+  if (entry?.refresh) return entry.refresh;
+  const refresh = systemStore
+    .findTenant(env.DB, tenantId)
+    .then((tenant) => {
+      const target = tenant
+        ? {
+            webhookUrl: tenant.webhookUrl,
+            webhookSecret: tenant.webhookSecret,
+            timeoutMs: tenant.settings.webhookTimeoutMs ?? numberVar(env.WEBHOOK_TIMEOUT_MS, 10_000),
+          }
+        : null;
+      targets.set(tenantId, { target, fetchedAt: Date.now() });
+      return target;
+    })
+    .catch((error: unknown) => {
+      const current = targets.get(tenantId);
+      if (current) current.refresh = undefined;
+      throw error;
+    });
+  targets.set(tenantId, { target: entry?.target ?? null, fetchedAt: entry?.fetchedAt ?? 0, refresh });
+  return refresh;
+}
+
+async function deliveryTarget(
+  env: Env,
+  tenantId: string,
+  ctx?: ExecutionContext,
+): Promise<DeliveryTarget | null> {
+  const entry = targets.get(tenantId);
+  const age = entry ? Date.now() - entry.fetchedAt : Number.POSITIVE_INFINITY;
+  if (entry && age < FRESH_MS) return entry.target;
+  if (entry && entry.fetchedAt > 0 && age < SERVE_STALE_MS) {
+    const refresh = loadTarget(env, tenantId, entry).catch((error: unknown) => {
+      console.error(JSON.stringify({ msg: "tenant refresh failed", tenantId, error: String(error) }));
+      return null;
+    });
+    ctx?.waitUntil(refresh);
+    return entry.target;
+  }
+  return loadTarget(env, tenantId, entry);
 }
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date. */
@@ -39,10 +80,14 @@ export function parseRetryAfter(value: string | null, now: number): number | und
 }
 
 /** One attempt: a signed POST to the tenant's webhook, its outcome reported to the owning object. */
-export async function deliverExecution(env: Env, message: ExecutionMessage): Promise<void> {
+export async function deliverExecution(
+  env: Env,
+  message: ExecutionMessage,
+  ctx?: ExecutionContext,
+): Promise<void> {
   const owner = { tenantId: message.tenantId, userId: message.userId };
   const startedAt = Date.now();
-  const target = await deliveryTarget(env, message.tenantId);
+  const target = await deliveryTarget(env, message.tenantId, ctx);
   let outcome: DeliveryOutcome;
   if (!target) {
     outcome = {
@@ -71,8 +116,7 @@ export async function deliverExecution(env: Env, message: ExecutionMessage): Pro
         body,
         signal: AbortSignal.timeout(target.timeoutMs),
       });
-      // The body is not needed; cancel it so the connection is released.
-      await response.body?.cancel();
+      await drainBody(response);
       const finishedAt = Date.now();
       outcome = {
         ...ids(message),
@@ -94,6 +138,25 @@ export async function deliverExecution(env: Env, message: ExecutionMessage): Pro
     }
   }
   await userScheduler(env, owner).recordDeliveryOutcome(owner, outcome);
+}
+
+/**
+ * Read (and drop) the answer's body so that the connection can be reused for the next delivery;
+ * cancelling an unread body closes it. A body past 64 KiB is cancelled: we never need it.
+ */
+async function drainBody(response: Response, limit = 64 * 1024): Promise<void> {
+  if (!response.body) return;
+  const reader = response.body.getReader();
+  let read = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    read += value.byteLength;
+    if (read > limit) {
+      await reader.cancel();
+      return;
+    }
+  }
 }
 
 function ids(m: ExecutionMessage) {

@@ -1,0 +1,184 @@
+import { and, asc, desc, eq, getTableColumns, gt, gte, lte, or, type SQL, sql } from "drizzle-orm";
+import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
+import { bindParams, rowReader, StatementCache } from "../../lib/db/compiled";
+import { attempts, schedules } from "../../lib/db/user-schema";
+import type { ListQuery } from "../../lib/schedules/commands";
+import type { AttemptRow, ScheduleRow } from "../../lib/schedules/rows";
+
+const statements = new StatementCache();
+const readSchedule = rowReader(schedules);
+const readAttempt = rowReader(attempts);
+const p = (name: string) => sql.placeholder(name);
+
+/**
+ * Every query a UserScheduler runs on its own SQLite. The hot ones (create, claim, report) are
+ * compiled once per isolate; listings build their dynamic filters per call.
+ */
+export class ScheduleStore {
+  constructor(
+    private readonly db: DrizzleSqliteDODatabase,
+    private readonly storage: SqlStorage,
+  ) {}
+
+  #run(
+    name: string,
+    build: () => { toSQL(): { sql: string; params: unknown[] } },
+    values: Record<string, unknown>,
+  ) {
+    const statement = statements.get(name, build);
+    return this.storage.exec(statement.sql, ...(bindParams(statement, values) as SqlStorageValue[]));
+  }
+
+  get(id: string): ScheduleRow | undefined {
+    const raw = this.#run(
+      "schedule.get",
+      () =>
+        this.db
+          .select()
+          .from(schedules)
+          .where(eq(schedules.id, p("id"))),
+      {
+        id,
+      },
+    ).toArray()[0];
+    return raw ? readSchedule(raw) : undefined;
+  }
+
+  insert(row: ScheduleRow): void {
+    const columns = Object.keys(getTableColumns(schedules)) as (keyof ScheduleRow)[];
+    this.#run(
+      "schedule.insert",
+      () =>
+        this.db
+          .insert(schedules)
+          .values(Object.fromEntries(columns.map((c) => [c, p(c)])) as unknown as ScheduleRow),
+      row,
+    );
+  }
+
+  /** One compiled statement per set of changed columns (a handful of shapes in practice). */
+  update(id: string, changes: Partial<ScheduleRow>): void {
+    const keys = Object.keys(changes).sort() as (keyof ScheduleRow)[];
+    this.#run(
+      `schedule.update:${keys.join(",")}`,
+      () =>
+        this.db
+          .update(schedules)
+          .set(Object.fromEntries(keys.map((k) => [k, p(k)])))
+          .where(eq(schedules.id, p("__id"))),
+      { ...changes, __id: id },
+    );
+  }
+
+  /** Pending rows whose time has come: the most urgent first, then the earliest. */
+  due(now: number, limit: number): ScheduleRow[] {
+    return this.#run(
+      "schedule.due",
+      () =>
+        this.db
+          .select()
+          .from(schedules)
+          .where(and(eq(schedules.status, "pending"), lte(schedules.dueAt, p("now"))))
+          .orderBy(desc(schedules.priority), asc(schedules.dueAt))
+          .limit(p("limit")),
+      { now, limit },
+    )
+      .toArray()
+      .map(readSchedule);
+  }
+
+  /** Executing rows whose lease ran out: their attempt is presumed lost. */
+  leaseExpired(now: number, limit: number): ScheduleRow[] {
+    return this.#run(
+      "schedule.leaseExpired",
+      () =>
+        this.db
+          .select()
+          .from(schedules)
+          .where(and(eq(schedules.status, "executing"), lte(schedules.leaseUntil, p("now"))))
+          .limit(p("limit")),
+      { now, limit },
+    )
+      .toArray()
+      .map(readSchedule);
+  }
+
+  /** The earliest moment the object must act: a pending row's due time or an executing row's lease end. */
+  nextWakeAt(): number | null {
+    return this.storage
+      .exec<{ t: number | null }>(
+        `SELECT MIN(t) AS t FROM (
+           SELECT MIN(due_at) AS t FROM schedules WHERE status = 'pending'
+           UNION ALL SELECT MIN(lease_until) FROM schedules WHERE status = 'executing')`,
+      )
+      .one().t;
+  }
+
+  list(query: ListQuery): { rows: ScheduleRow[]; hasMore: boolean } {
+    const filters: SQL[] = [];
+    if (query.status) filters.push(eq(schedules.status, query.status));
+    if (query.from !== undefined) filters.push(gte(schedules.scheduledTime, query.from));
+    if (query.to !== undefined) filters.push(lte(schedules.scheduledTime, query.to));
+    if (query.after) {
+      const { scheduledTime, id } = query.after;
+      filters.push(
+        or(
+          gt(schedules.scheduledTime, scheduledTime),
+          and(eq(schedules.scheduledTime, scheduledTime), gt(schedules.id, id)),
+        )!,
+      );
+    }
+    const rows = this.db
+      .select()
+      .from(schedules)
+      .where(and(...filters))
+      .orderBy(asc(schedules.scheduledTime), asc(schedules.id))
+      .limit(query.limit + 1)
+      .all();
+    return { rows: rows.slice(0, query.limit), hasMore: rows.length > query.limit };
+  }
+
+  insertAttempt(row: Omit<AttemptRow, "finishedAt" | "durationMs" | "httpStatus" | "error">): void {
+    this.#run(
+      "attempt.insert",
+      () =>
+        this.db.insert(attempts).values({
+          id: p("id"),
+          scheduleId: p("scheduleId"),
+          executionId: p("executionId"),
+          attempt: p("attempt"),
+          status: p("status"),
+          startedAt: p("startedAt"),
+        }),
+      row,
+    );
+  }
+
+  updateAttempt(scheduleId: string, attempt: number, changes: Partial<AttemptRow>): void {
+    const keys = Object.keys(changes).sort() as (keyof AttemptRow)[];
+    this.#run(
+      `attempt.update:${keys.join(",")}`,
+      () =>
+        this.db
+          .update(attempts)
+          .set(Object.fromEntries(keys.map((k) => [k, p(k)])))
+          .where(and(eq(attempts.scheduleId, p("__scheduleId")), eq(attempts.attempt, p("__attempt")))),
+      { ...changes, __scheduleId: scheduleId, __attempt: attempt },
+    );
+  }
+
+  attemptsOf(scheduleId: string): AttemptRow[] {
+    return this.#run(
+      "attempt.list",
+      () =>
+        this.db
+          .select()
+          .from(attempts)
+          .where(eq(attempts.scheduleId, p("id")))
+          .orderBy(asc(attempts.attempt)),
+      { id: scheduleId },
+    )
+      .toArray()
+      .map(readAttempt);
+  }
+}
