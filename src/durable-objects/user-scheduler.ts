@@ -48,6 +48,8 @@ export class UserScheduler extends DurableObject<Env> {
   #settings: UserSettings | null;
   /** Last alarm time this instance set (undefined: unknown since start-up). */
   #armedAt: number | null | undefined;
+  /** No executing row's lease ends before this (a lower bound; 0 = unknown, so look). */
+  #leaseFloor = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -142,6 +144,7 @@ export class UserScheduler extends DurableObject<Env> {
     this.#owner = null;
     this.#settings = null;
     this.#armedAt = null;
+    this.#leaseFloor = 0;
     this.#migrate(0);
   }
 
@@ -349,7 +352,8 @@ export class UserScheduler extends DurableObject<Env> {
     const messages: ExecutionMessage[] = [];
     this.ctx.storage.transactionSync(() => {
       const due = this.#store.due(now, CLAIM_BATCH);
-      const lost = this.#store.leaseExpired(now, CLAIM_BATCH);
+      // Most alarms are for due rows; look for lost attempts only when a lease may have ended.
+      const lost = this.#leaseFloor <= now ? this.#store.leaseExpired(now, CLAIM_BATCH) : [];
       for (const row of lost) {
         this.#store.updateAttempt(row.id, row.attempts, {
           status: "timeout",
@@ -361,6 +365,7 @@ export class UserScheduler extends DurableObject<Env> {
         const executionId = row.executionId ?? newId("exe");
         const attempt = row.attempts + 1;
         this.#store.update(row.id, claimChanges(row, executionId, now, leaseMs));
+        this.#leaseFloor = Math.min(this.#leaseFloor, now + leaseMs);
         this.#store.insertAttempt({
           id: newId("att"),
           scheduleId: row.id,
@@ -399,7 +404,12 @@ export class UserScheduler extends DurableObject<Env> {
    */
   async #armAlarm(change?: { removed: (number | null)[]; added: (number | null)[] }): Promise<void> {
     const decision = change ? nextAlarmAfterChange(this.#armedAt, change.removed, change.added) : "recompute";
-    const next = decision === "recompute" ? this.#store.nextWakeAt() : decision.next;
+    let next: number | null;
+    if (decision === "recompute") {
+      const { due, lease } = this.#store.wakeTimes();
+      this.#leaseFloor = lease ?? Number.POSITIVE_INFINITY;
+      next = due === null ? lease : lease === null ? due : Math.min(due, lease);
+    } else next = decision.next;
     if (this.#armedAt === undefined) this.#armedAt = await this.ctx.storage.getAlarm();
     if (next === this.#armedAt) return;
     if (next === null) await this.ctx.storage.deleteAlarm();

@@ -106,12 +106,14 @@ describe("invariant 3: a lost attempt is sent again, and a late answer to it is 
     await runUserAlarm(t.id, "leased");
     await waitForDeliveries(t.sink, 1);
     expect((await statusOf(t.apiKey, created.body.id)).status).toBe("executing");
+    // The consumer "dies" holding the attempt and the object restarts: backdate the lease, evict.
     await runInDurableObject(userStub(t.id, "leased"), (_instance, state) => {
       state.storage.sql.exec(
         "UPDATE schedules SET lease_until = ? WHERE status = 'executing'",
         Date.now() - 1,
       );
     });
+    await evictDurableObject(userStub(t.id, "leased"));
     await runUserAlarm(t.id, "leased");
     const done = await waitForStatus(t.apiKey, created.body.id, "completed");
     expect(done.attempts).toBe(2);

@@ -103,15 +103,14 @@ export class ScheduleStore {
       .map(readSchedule);
   }
 
-  /** The earliest moment the object must act: a pending row's due time or an executing row's lease end. */
-  nextWakeAt(): number | null {
+  /** The earliest due time of a pending row and the earliest lease end of an executing row. */
+  wakeTimes(): { due: number | null; lease: number | null } {
     return this.storage
-      .exec<{ t: number | null }>(
-        `SELECT MIN(t) AS t FROM (
-           SELECT MIN(due_at) AS t FROM schedules WHERE status = 'pending'
-           UNION ALL SELECT MIN(lease_until) FROM schedules WHERE status = 'executing')`,
+      .exec<{ due: number | null; lease: number | null }>(
+        `SELECT (SELECT MIN(due_at) FROM schedules WHERE status = 'pending') AS due,
+                (SELECT MIN(lease_until) FROM schedules WHERE status = 'executing') AS lease`,
       )
-      .one().t;
+      .one();
   }
 
   list(query: ListQuery): { rows: ScheduleRow[]; hasMore: boolean } {
