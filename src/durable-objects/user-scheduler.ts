@@ -12,7 +12,13 @@ import type {
   ScheduleResult,
   UserSettings,
 } from "../lib/schedules/commands";
-import { chunkForQueue, type DeliveryOutcome, type ExecutionMessage } from "../lib/schedules/delivery";
+import {
+  chunkForQueue,
+  type DeliveryOutcome,
+  type ExecutionFailure,
+  type ExecutionMessage,
+  type OutcomeReceipt,
+} from "../lib/schedules/delivery";
 import { allows, type ScheduleAction, type ScheduleStatus } from "../lib/schedules/model";
 import { isPlanFailure, planScheduledTime } from "../lib/schedules/plan";
 import { attemptView, isCurrentAttempt, rowToSchedule, type ScheduleRow } from "../lib/schedules/rows";
@@ -355,7 +361,7 @@ export class UserScheduler extends DurableObject<Env> {
       // Most alarms are for due rows; look for lost attempts only when a lease may have ended.
       const lost = this.#leaseFloor <= now ? this.#store.leaseExpired(now, CLAIM_BATCH) : [];
       for (const row of lost) {
-        this.#store.updateAttempt(row.id, row.attempts, {
+        this.#store.updateAttempt(row.id, row.executionId!, row.attempts, {
           status: "timeout",
           finishedAt: now,
           error: "lease expired without a result",
@@ -381,20 +387,85 @@ export class UserScheduler extends DurableObject<Env> {
   }
 
   /** The executor's report of one attempt. A report for any attempt but the current one is stale. */
-  async recordDeliveryOutcome(
-    owner: Owner,
-    outcome: DeliveryOutcome,
-  ): Promise<{ applied: boolean; status?: string }> {
+  async recordDeliveryOutcome(owner: Owner, outcome: DeliveryOutcome): Promise<OutcomeReceipt> {
     if (!this.#bindOwner(owner, false)) return { applied: false };
     const row = this.#store.get(outcome.scheduleId);
-    if (!row || !isCurrentAttempt(row, outcome)) return { applied: false };
+    if (!row) return { applied: false };
+    if (!isCurrentAttempt(row, outcome)) return { applied: false, failure: this.#failureOf(row, outcome) };
     const changes = outcomeChanges(row, outcome, Date.now(), Math.random());
     this.ctx.storage.transactionSync(() => {
-      this.#store.updateAttempt(row.id, outcome.attempt, changes.attempt);
+      this.#store.updateAttempt(row.id, outcome.executionId, outcome.attempt, changes.attempt);
       this.#store.update(row.id, changes.schedule);
     });
     await this.#armAlarm({ removed: [wakeTime(row)], added: [wakeTime({ ...row, ...changes.schedule })] });
-    return { applied: true, status: changes.schedule.status };
+    return {
+      applied: true,
+      status: changes.schedule.status,
+      failure: this.#failureOf(this.#store.get(row.id)!, outcome),
+    };
+  }
+
+  /**
+   * The executor could not process an attempt at all (the Queue gave up on its message): the
+   * schedule fails with that reason, unless it already moved on.
+   */
+  async markUndeliverable(
+    owner: Owner,
+    attempt: { scheduleId: string; executionId: string; attempt: number; reason: string },
+  ): Promise<OutcomeReceipt> {
+    if (!this.#bindOwner(owner, false)) return { applied: false };
+    const row = this.#store.get(attempt.scheduleId);
+    if (!row) return { applied: false };
+    if (!isCurrentAttempt(row, attempt)) return { applied: false, failure: this.#failureOf(row, attempt) };
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      this.#store.updateAttempt(row.id, attempt.executionId, attempt.attempt, {
+        status: "failed",
+        finishedAt: now,
+        error: attempt.reason,
+      });
+      this.#store.update(row.id, {
+        status: "failed",
+        leaseUntil: null,
+        executedAt: now,
+        failureReason: attempt.reason,
+        updatedAt: now,
+      });
+    });
+    await this.#armAlarm({ removed: [wakeTime(row)], added: [] });
+    return { applied: true, status: "failed", failure: this.#failureOf(this.#store.get(row.id)!, attempt) };
+  }
+
+  /** A failed row of exactly this execution and attempt, as a dead letter; otherwise undefined. */
+  #failureOf(
+    row: ScheduleRow,
+    report: { executionId: string; attempt: number },
+  ): ExecutionFailure | undefined {
+    if (row.status !== "failed" || row.executionId !== report.executionId || row.attempts !== report.attempt)
+      return;
+    const last = this.#store.attemptsOf(row.id).at(-1);
+    return {
+      scheduleId: row.id,
+      executionId: row.executionId,
+      userId: this.#owner!.userId,
+      notificationId: row.notificationId,
+      reason: row.failureReason ?? "failed",
+      attempts: row.attempts,
+      lastHttpStatus: last?.httpStatus ?? null,
+      failedAt: row.executedAt ?? row.updatedAt,
+    };
+  }
+
+  /** Dead-letter retry: a failed schedule becomes pending again, due now, as a new execution. */
+  async requeueFailed(owner: Owner, id: string) {
+    return this.#transition(owner, id, "requeue", (_row, now) => ({
+      status: "pending",
+      dueAt: now,
+      attempts: 0,
+      executionId: null,
+      failureReason: null,
+      executedAt: null,
+    }));
   }
 
   /**

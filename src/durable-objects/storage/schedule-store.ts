@@ -153,7 +153,12 @@ export class ScheduleStore {
     );
   }
 
-  updateAttempt(scheduleId: string, attempt: number, changes: Partial<AttemptRow>): void {
+  updateAttempt(
+    scheduleId: string,
+    executionId: string,
+    attempt: number,
+    changes: Partial<AttemptRow>,
+  ): void {
     const keys = Object.keys(changes).sort() as (keyof AttemptRow)[];
     this.#run(
       `attempt.update:${keys.join(",")}`,
@@ -161,8 +166,14 @@ export class ScheduleStore {
         this.db
           .update(attempts)
           .set(Object.fromEntries(keys.map((k) => [k, p(k)])))
-          .where(and(eq(attempts.scheduleId, p("__scheduleId")), eq(attempts.attempt, p("__attempt")))),
-      { ...changes, __scheduleId: scheduleId, __attempt: attempt },
+          .where(
+            and(
+              eq(attempts.scheduleId, p("__scheduleId")),
+              eq(attempts.executionId, p("__executionId")),
+              eq(attempts.attempt, p("__attempt")),
+            ),
+          ),
+      { ...changes, __scheduleId: scheduleId, __executionId: executionId, __attempt: attempt },
     );
   }
 
@@ -174,7 +185,7 @@ export class ScheduleStore {
           .select()
           .from(attempts)
           .where(eq(attempts.scheduleId, p("id")))
-          .orderBy(asc(attempts.attempt)),
+          .orderBy(asc(attempts.startedAt), asc(attempts.attempt)),
       { id: scheduleId },
     )
       .toArray()

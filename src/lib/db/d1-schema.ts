@@ -59,3 +59,26 @@ export const auditLog = sqliteTable(
   },
   (t) => [index("audit_tenant_at").on(t.tenantId, t.at)],
 );
+
+/** Executions that exhausted their attempts (or that the executor could not process). */
+export const deadLetters = sqliteTable(
+  "dead_letters",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    scheduleId: text("schedule_id").notNull(),
+    executionId: text("execution_id").notNull(),
+    userId: text("user_id").notNull(),
+    notificationId: text("notification_id").notNull(),
+    reason: text("reason").notNull(),
+    attempts: integer("attempts").notNull(),
+    lastHttpStatus: integer("last_http_status"),
+    failedAt: integer("failed_at").notNull(),
+    /** Set when the schedule was sent back to pending through the API. */
+    retriedAt: integer("retried_at"),
+  },
+  (t) => [
+    uniqueIndex("dead_letters_execution").on(t.tenantId, t.scheduleId, t.executionId),
+    index("dead_letters_tenant_failed").on(t.tenantId, t.failedAt),
+  ],
+);

@@ -64,6 +64,6 @@ export const USER_SCHEMA_DDL: readonly string[][] = [
     `CREATE TABLE IF NOT EXISTS attempts (
       schedule_id TEXT NOT NULL, attempt INTEGER NOT NULL, id TEXT NOT NULL, execution_id TEXT NOT NULL,
       status TEXT NOT NULL, started_at INTEGER NOT NULL, finished_at INTEGER, duration_ms INTEGER,
-      http_status INTEGER, error TEXT, PRIMARY KEY (schedule_id, attempt)) WITHOUT ROWID`,
+      http_status INTEGER, error TEXT, PRIMARY KEY (schedule_id, execution_id, attempt)) WITHOUT ROWID`,
   ],
 ];

@@ -40,6 +40,25 @@ export interface DeliveryOutcome {
   retryAfterMs?: number;
 }
 
+/** A failed execution, as a dead letter records it. */
+export interface ExecutionFailure {
+  scheduleId: string;
+  executionId: string;
+  userId: string;
+  notificationId: string;
+  reason: string;
+  attempts: number;
+  lastHttpStatus: number | null;
+  failedAt: number;
+}
+
+/** What the owning object answers to a report: whether it changed anything, and any failure to record. */
+export interface OutcomeReceipt {
+  applied: boolean;
+  status?: string;
+  failure?: ExecutionFailure;
+}
+
 /** Split messages into sendBatch calls within the Queue's limits (100 messages, 256 KB a batch). */
 export function chunkForQueue<T>(messages: T[], maxCount = 100, maxBytes = 240_000): T[][] {
   const chunks: T[][] = [];

@@ -59,6 +59,7 @@ export const TRANSITIONS = {
   cancel: ["pending", "paused"],
   modify: ["pending", "paused"],
   executeNow: ["pending", "paused"],
+  requeue: ["failed"],
 } as const satisfies Record<string, readonly ScheduleStatus[]>;
 
 export type ScheduleAction = keyof typeof TRANSITIONS;

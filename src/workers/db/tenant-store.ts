@@ -1,7 +1,8 @@
-import { and, desc, eq, isNull, lt } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { apiKeys, auditLog, idempotencyKeys, tenants } from "../../lib/db/d1-schema";
+import { apiKeys, auditLog, deadLetters, idempotencyKeys, tenants } from "../../lib/db/d1-schema";
 import { newId } from "../../lib/ids";
+import type { ExecutionFailure } from "../../lib/schedules/delivery";
 import type { Role, TenantRecord, TenantSettings } from "../api/context";
 
 type TenantRow = typeof tenants.$inferSelect;
@@ -133,6 +134,51 @@ export function tenantStore(database: D1Database, tenantId: string) {
         .update(idempotencyKeys)
         .set({ responseStatus: status, responseBody: body })
         .where(and(eq(idempotencyKeys.tenantId, tenantId), eq(idempotencyKeys.key, key)))
+        .run();
+    },
+
+    /** One dead letter per failed execution: recording it twice (a redelivered report) is a no-op. */
+    async recordDeadLetter(failure: ExecutionFailure) {
+      await db
+        .insert(deadLetters)
+        .values({ id: newId("dlq"), tenantId, ...failure })
+        .onConflictDoNothing()
+        .run();
+    },
+
+    async listDeadLetters(limit: number, before?: { failedAt: number; id: string }) {
+      return db
+        .select()
+        .from(deadLetters)
+        .where(
+          and(
+            eq(deadLetters.tenantId, tenantId),
+            before
+              ? or(
+                  lt(deadLetters.failedAt, before.failedAt),
+                  and(eq(deadLetters.failedAt, before.failedAt), lt(deadLetters.id, before.id)),
+                )
+              : undefined,
+          ),
+        )
+        .orderBy(desc(deadLetters.failedAt), desc(deadLetters.id))
+        .limit(limit)
+        .all();
+    },
+
+    async getDeadLetter(id: string) {
+      return db
+        .select()
+        .from(deadLetters)
+        .where(and(eq(deadLetters.tenantId, tenantId), eq(deadLetters.id, id)))
+        .get();
+    },
+
+    async markDeadLetterRetried(id: string, at: number) {
+      await db
+        .update(deadLetters)
+        .set({ retriedAt: at })
+        .where(and(eq(deadLetters.tenantId, tenantId), eq(deadLetters.id, id)))
         .run();
     },
 

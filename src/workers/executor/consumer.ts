@@ -1,29 +1,20 @@
 import type { ExecutionMessage } from "../../lib/schedules/delivery";
+import { userScheduler } from "../api/user-scheduler";
 import type { Env } from "../env";
-import { deliverExecution } from "./deliver";
+import { deliverExecution, recordDeadLetter } from "./deliver";
 
 /**
  * The Queue consumer: every message of a batch is delivered concurrently and acknowledged on its
  * own, so one slow or failing webhook never holds back or re-sends its neighbours. A message whose
- * processing throws (the owning object unreachable) is retried by the Queue; its schedule's lease
- * protects it if the Queue gives up.
+ * processing throws (the owning object unreachable) is retried by the Queue; once the Queue gives up
+ * it arrives on the dead-letter queue, below.
  */
 export async function consumeExecutions(
   batch: MessageBatch<ExecutionMessage>,
   env: Env,
   ctx?: ExecutionContext,
 ): Promise<void> {
-  if (batch.queue.endsWith("-dlq")) {
-    for (const message of batch.messages) {
-      // Dead-letter handling (a D1 dead-letter row) belongs to the execution-reliability work; until
-      // then the lease re-sends the schedule and this log keeps the failure visible.
-      console.error(
-        JSON.stringify({ msg: "execution message dead-lettered", ...message.body, body: undefined }),
-      );
-      message.ack();
-    }
-    return;
-  }
+  if (batch.queue.endsWith("-dlq")) return consumeDeadLetters(batch, env);
   await Promise.all(
     batch.messages.map(async (message) => {
       try {
@@ -38,6 +29,34 @@ export async function consumeExecutions(
           }),
         );
         message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
+      }
+    }),
+  );
+}
+
+/**
+ * Messages the Queue gave up on (the consumer threw on every try) are failures too: the schedule
+ * becomes failed with that reason and a dead letter is written, never silence.
+ */
+async function consumeDeadLetters(batch: MessageBatch<ExecutionMessage>, env: Env): Promise<void> {
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      const { tenantId, userId, scheduleId, executionId, attempt } = message.body;
+      try {
+        const owner = { tenantId, userId };
+        const receipt = await userScheduler(env, owner).markUndeliverable(owner, {
+          scheduleId,
+          executionId,
+          attempt,
+          reason: "the executor could not process this attempt (Queue dead-letter)",
+        });
+        await recordDeadLetter(env, tenantId, receipt);
+        message.ack();
+      } catch (error) {
+        console.error(
+          JSON.stringify({ msg: "dead-letter processing failed", scheduleId, error: String(error) }),
+        );
+        message.retry({ delaySeconds: 30 });
       }
     }),
   );

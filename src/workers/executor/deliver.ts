@@ -1,7 +1,7 @@
 import { signWebhook } from "../../lib/crypto/webhook-signature";
-import type { DeliveryOutcome, ExecutionMessage } from "../../lib/schedules/delivery";
+import type { DeliveryOutcome, ExecutionMessage, OutcomeReceipt } from "../../lib/schedules/delivery";
 import { userScheduler } from "../api/user-scheduler";
-import { systemStore } from "../db/tenant-store";
+import { systemStore, tenantStore } from "../db/tenant-store";
 import { type Env, numberVar } from "../env";
 
 interface DeliveryTarget {
@@ -137,7 +137,17 @@ export async function deliverExecution(
       };
     }
   }
-  await userScheduler(env, owner).recordDeliveryOutcome(owner, outcome);
+  const receipt = await userScheduler(env, owner).recordDeliveryOutcome(owner, outcome);
+  await recordDeadLetter(env, message.tenantId, receipt);
+}
+
+/**
+ * A failed execution becomes a dead letter in D1 (only on failure: D1 stays off the success path).
+ * If this write fails the message is retried; the object answers the same failure again and the
+ * insert, keyed by execution, happens once.
+ */
+export async function recordDeadLetter(env: Env, tenantId: string, receipt: OutcomeReceipt): Promise<void> {
+  if (receipt.failure) await tenantStore(env.DB, tenantId).recordDeadLetter(receipt.failure);
 }
 
 /**

@@ -3,6 +3,8 @@ import * as createTenant from "./admin/create-tenant";
 import * as createApiKey from "./api-keys/create";
 import * as deleteApiKey from "./api-keys/delete";
 import * as listApiKeys from "./api-keys/list";
+import * as listDeadLetters from "./dead-letters/list";
+import * as retryDeadLetter from "./dead-letters/retry";
 import * as health from "./ops/health";
 import * as bulkCancel from "./schedules/bulk-cancel";
 import * as bulkCreate from "./schedules/bulk-create";
@@ -46,4 +48,6 @@ export function registerRoutes(app: App): void {
   app.openapi(resumeSchedule.route, resumeSchedule.handler);
   app.openapi(executeSchedule.route, executeSchedule.handler);
   app.openapi(listExecutions.route, listExecutions.handler);
+  app.openapi(listDeadLetters.route, listDeadLetters.handler);
+  app.openapi(retryDeadLetter.route, retryDeadLetter.handler);
 }

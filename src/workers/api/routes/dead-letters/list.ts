@@ -1,0 +1,48 @@
+import { createRoute, type RouteHandler } from "@hono/zod-openapi";
+import { ApiError } from "../../../../lib/errors";
+import { tenantStore } from "../../../db/tenant-store";
+import type { AppEnv } from "../../context";
+import { requireRole } from "../../middleware/auth";
+import {
+  bearerSecurity,
+  decodeCursor,
+  encodeCursor,
+  jsonResponse,
+  ListQuerySchema,
+  listOf,
+  problemResponses,
+} from "../../schemas";
+import { DeadLetterSchema, deadLetterView } from "./schema";
+
+export const route = createRoute({
+  method: "get",
+  path: "/v1/dead-letters",
+  tags: ["Delivery"],
+  summary: "Executions that failed for good, newest first",
+  security: bearerSecurity,
+  middleware: [requireRole("viewer")] as const,
+  request: { query: ListQuerySchema },
+  responses: {
+    200: jsonResponse(listOf(DeadLetterSchema), "A page of dead letters"),
+    ...problemResponses(400, 401),
+  },
+});
+
+type Position = { failedAt: number; id: string };
+const isPosition = (v: unknown): v is Position =>
+  typeof v === "object" &&
+  v !== null &&
+  typeof (v as Position).failedAt === "number" &&
+  typeof (v as Position).id === "string";
+
+export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
+  const { limit, cursor } = c.req.valid("query");
+  const before = cursor ? decodeCursor(cursor, isPosition) : undefined;
+  if (before === null) throw ApiError.validation("query.cursor", "is not a cursor this list returned");
+  const rows = await tenantStore(c.env.DB, c.get("caller").tenantId).listDeadLetters(limit + 1, before);
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const nextCursor =
+    rows.length > limit && last ? encodeCursor({ failedAt: last.failedAt, id: last.id }) : null;
+  return c.json({ data: page.map(deadLetterView), nextCursor }, 200);
+};
