@@ -14,6 +14,8 @@ export default defineConfig(async () => {
             ADMIN_TOKEN: "test-admin-token",
             ALLOW_PRIVATE_WEBHOOK_TARGETS: "true",
             EXECUTION_LEASE_MS: "120000",
+            // Two fixed test keys: k2 encrypts, k1 is an older key that must still decrypt.
+            ENCRYPTION_KEYS: `k2:${btoa("k2-test-key-k2-test-key-k2-test!")},k1:${btoa("k1-test-key-k1-test-key-k1-test!")}`,
           },
           // The tenant's webhook receiver is the outside world: every outbound fetch of the
           // Worker lands in this auxiliary Worker, which the tests program and read back.

@@ -1,7 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/durable-sqlite";
+import { decryptValue, encryptValue, parseKeyring } from "../lib/crypto/encryption";
 import { USER_SCHEMA_DDL } from "../lib/db/user-schema";
 import { newId, newScheduleId } from "../lib/ids";
+import type { JsonObject } from "../lib/json";
 import { nextAlarmAfterChange, wakeTime } from "../lib/schedules/alarm";
 import type {
   CommandFailure,
@@ -164,11 +166,26 @@ export class UserScheduler extends DurableObject<Env> {
     this.#bindOwner(owner, true);
     const defaults = { userTimezone: this.#settings?.timezone ?? null, tenantTimezone };
     const now = Date.now();
+    const plans = commands.map((command) => ({
+      command,
+      id: newScheduleId(owner.userId),
+      planned: planScheduledTime(command.scheduledTime, command.timezone, defaults, now),
+    }));
+    // Sealed before the transaction (WebCrypto is async); plaintext never reaches SQLite.
+    const sealed = await Promise.all(
+      plans.map(async ({ command, id, planned }) =>
+        isPlanFailure(planned)
+          ? null
+          : {
+              payload: await this.#seal(id, "payload", command.payload),
+              metadata: await this.#seal(id, "metadata", command.metadata),
+            },
+      ),
+    );
     const results: CreateResult[] = [];
     const added: number[] = [];
     this.ctx.storage.transactionSync(() => {
-      for (const command of commands) {
-        const planned = planScheduledTime(command.scheduledTime, command.timezone, defaults, now);
+      plans.forEach(({ command, id, planned }, i) => {
         if (isPlanFailure(planned)) {
           results.push({
             ok: false,
@@ -176,10 +193,10 @@ export class UserScheduler extends DurableObject<Env> {
             detail: describeErrors(planned.errors),
             errors: planned.errors,
           });
-          continue;
+          return;
         }
-        const row = newScheduleRow(newScheduleId(owner.userId), command, planned, now);
-        this.#store.insert(row);
+        const row = newScheduleRow(id, command, planned, now);
+        this.#store.insert({ ...row, ...sealed[i]! });
         added.push(planned.scheduledTime);
         results.push({
           ok: true,
@@ -187,7 +204,7 @@ export class UserScheduler extends DurableObject<Env> {
           adjusted: planned.adjusted,
           ambiguous: planned.ambiguous,
         });
-      }
+      });
     });
     await this.#armAlarm({ removed: [], added });
     return results;
@@ -196,10 +213,13 @@ export class UserScheduler extends DurableObject<Env> {
   async getSchedule(owner: Owner, id: string): Promise<ScheduleResult> {
     if (!this.#bindOwner(owner, false)) return notFound(id);
     const row = this.#store.get(id);
-    return row ? { ok: true, schedule: scheduleView(rowToSchedule(row, owner.userId)) } : notFound(id);
+    return row ? { ok: true, schedule: await this.#view(row) } : notFound(id);
   }
 
   async updateSchedule(owner: Owner, id: string, patch: SchedulePatch, tenantTimezone: string | null) {
+    const payload = patch.payload === undefined ? undefined : await this.#seal(id, "payload", patch.payload);
+    const metadata =
+      patch.metadata === undefined ? undefined : await this.#seal(id, "metadata", patch.metadata);
     return this.#transition(owner, id, "modify", (row, now) => {
       const changes: Partial<ScheduleRow> = {};
       if (patch.scheduledTime !== undefined || patch.timezone !== undefined) {
@@ -225,8 +245,8 @@ export class UserScheduler extends DurableObject<Env> {
       }
       if (patch.priority !== undefined) changes.priority = patch.priority;
       if (patch.retryConfig !== undefined) changes.retryConfig = JSON.stringify(patch.retryConfig);
-      if (patch.payload !== undefined) changes.payload = JSON.stringify(patch.payload);
-      if (patch.metadata !== undefined) changes.metadata = JSON.stringify(patch.metadata);
+      if (payload !== undefined) changes.payload = payload;
+      if (metadata !== undefined) changes.metadata = metadata;
       return changes;
     });
   }
@@ -310,13 +330,13 @@ export class UserScheduler extends DurableObject<Env> {
       this.#store.update(id, { ...changes, updatedAt: now });
       await this.#armAlarm({ removed: [wakeTime(row)], added: [wakeTime({ ...row, ...changes })] });
     }
-    return { ok: true, schedule: scheduleView(rowToSchedule(this.#store.get(id)!, owner.userId)) };
+    return { ok: true, schedule: await this.#view(this.#store.get(id)!) };
   }
 
   async listSchedules(owner: Owner, query: ListQuery) {
     if (!this.#bindOwner(owner, false)) return { data: [], hasMore: false };
     const { rows, hasMore } = this.#store.list(query);
-    return { data: rows.map((r) => scheduleView(rowToSchedule(r, owner.userId))), hasMore };
+    return { data: await Promise.all(rows.map((r) => this.#view(r))), hasMore };
   }
 
   async listAttempts(owner: Owner, id: string) {
@@ -330,7 +350,7 @@ export class UserScheduler extends DurableObject<Env> {
     if (!this.#owner) return;
     // The alarm that woke us is consumed and rows are about to change: unknown until recomputed.
     this.#armedAt = undefined;
-    const claimed = this.#claimDueSchedules(Date.now());
+    const claimed = await this.#claimDueSchedules(Date.now());
     try {
       for (const chunk of chunkForQueue(claimed)) {
         await this.env.EXECUTIONS.sendBatch(chunk.map((body) => ({ body, contentType: "json" as const })));
@@ -352,10 +372,10 @@ export class UserScheduler extends DurableObject<Env> {
    * rows whose lease expired (their attempt is presumed lost). Each becomes a new attempt of the
    * same execution, leased, in one transaction.
    */
-  #claimDueSchedules(now: number): ExecutionMessage[] {
+  async #claimDueSchedules(now: number): Promise<ExecutionMessage[]> {
     const owner = this.#owner!;
     const leaseMs = numberVar(this.env.EXECUTION_LEASE_MS, 120_000);
-    const messages: ExecutionMessage[] = [];
+    const claimed: { row: ScheduleRow; executionId: string; attempt: number }[] = [];
     this.ctx.storage.transactionSync(() => {
       const due = this.#store.due(now, CLAIM_BATCH);
       // Most alarms are for due rows; look for lost attempts only when a lease may have ended.
@@ -380,10 +400,39 @@ export class UserScheduler extends DurableObject<Env> {
           status: "started",
           startedAt: now,
         });
-        messages.push(executionMessage(owner, row, executionId, attempt, now));
+        claimed.push({ row, executionId, attempt });
       }
     });
-    return messages;
+    return Promise.all(
+      claimed.map(async (c) =>
+        executionMessage(owner, await this.#opened(c.row), c.executionId, c.attempt, now),
+      ),
+    );
+  }
+
+  // ---- encryption at rest --------------------------------------------------------------------
+
+  /** payload and metadata are stored sealed (AES-256-GCM), bound to their row and field. */
+  #seal(id: string, field: "payload" | "metadata", value: JsonObject | undefined): Promise<string> {
+    return encryptValue(
+      parseKeyring(this.env.ENCRYPTION_KEYS),
+      JSON.stringify(value ?? {}),
+      `${id}:${field}`,
+    );
+  }
+
+  /** The row with payload and metadata opened back to JSON text. */
+  async #opened(row: ScheduleRow): Promise<ScheduleRow> {
+    const keyring = parseKeyring(this.env.ENCRYPTION_KEYS);
+    const [payload, metadata] = await Promise.all([
+      decryptValue(keyring, row.payload, `${row.id}:payload`),
+      decryptValue(keyring, row.metadata, `${row.id}:metadata`),
+    ]);
+    return { ...row, payload, metadata };
+  }
+
+  async #view(row: ScheduleRow) {
+    return scheduleView(rowToSchedule(await this.#opened(row), this.#owner!.userId));
   }
 
   /** The executor's report of one attempt. A report for any attempt but the current one is stale. */

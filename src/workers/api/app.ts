@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
+import { KeyringError } from "../../lib/crypto/encryption";
 import { ApiError, type FieldError, problem } from "../../lib/errors";
 import type { AppEnv } from "./context";
 
@@ -38,6 +39,8 @@ export function createApp() {
 
   app.onError((error, c) => {
     if (error instanceof ApiError) return problemResponse(c, error);
+    if (error instanceof KeyringError)
+      return problemResponse(c, new ApiError("service_unavailable", error.message));
     if (error instanceof HTTPException && error.status < 500) {
       const code =
         error.status === 413

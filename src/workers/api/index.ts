@@ -1,4 +1,5 @@
 import { swaggerUI } from "@hono/swagger-ui";
+import { parseKeyring } from "../../lib/crypto/encryption";
 import { createApp } from "./app";
 import { requireAdminToken, requireApiKey } from "./middleware/auth";
 import { jsonBodyGuard } from "./middleware/json-body";
@@ -9,6 +10,11 @@ import { VERSION } from "./routes/ops/health";
 export function buildApi() {
   const app = createApp();
   app.use("/v1/*", jsonBodyGuard);
+  // Every stored payload and webhook secret is sealed: without a valid keyring, nothing is accepted (503).
+  app.use("/v1/*", async (c, next) => {
+    parseKeyring(c.env.ENCRYPTION_KEYS);
+    return next();
+  });
   app.use("/v1/admin/*", requireAdminToken);
   app.use("/v1/*", async (c, next) =>
     c.req.path.startsWith("/v1/admin/") ? next() : requireApiKey(c, next),

@@ -1,3 +1,4 @@
+import { decryptValue, parseKeyring } from "../../lib/crypto/encryption";
 import { signWebhook } from "../../lib/crypto/webhook-signature";
 import type { DeliveryOutcome, ExecutionMessage, OutcomeReceipt } from "../../lib/schedules/delivery";
 import { userScheduler } from "../api/user-scheduler";
@@ -32,11 +33,15 @@ function loadTarget(
   if (entry?.refresh) return entry.refresh;
   const refresh = systemStore
     .findTenant(env.DB, tenantId)
-    .then((tenant) => {
+    .then(async (tenant) => {
       const target = tenant
         ? {
             webhookUrl: tenant.webhookUrl,
-            webhookSecret: tenant.webhookSecret,
+            webhookSecret: await decryptValue(
+              parseKeyring(env.ENCRYPTION_KEYS),
+              tenant.webhookSecret,
+              `${tenant.id}:webhook_secret`,
+            ),
             timeoutMs: tenant.settings.webhookTimeoutMs ?? numberVar(env.WEBHOOK_TIMEOUT_MS, 10_000),
           }
         : null;

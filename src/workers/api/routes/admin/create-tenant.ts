@@ -1,4 +1,5 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import { encryptValue, parseKeyring } from "../../../../lib/crypto/encryption";
 import { randomToken, sha256Hex } from "../../../../lib/crypto/hash";
 import { newWebhookSecret } from "../../../../lib/crypto/webhook-signature";
 import { newId } from "../../../../lib/ids";
@@ -36,11 +37,17 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const now = Date.now();
   const apiKey = newApiKey();
   const webhookSecret = newWebhookSecret();
+  const id = newId("ten");
   const tenant = {
-    id: newId("ten"),
+    id,
     name: body.name,
     webhookUrl: body.webhookUrl,
-    webhookSecret,
+    // Stored sealed; the plaintext secret is in this answer only.
+    webhookSecret: await encryptValue(
+      parseKeyring(c.env.ENCRYPTION_KEYS),
+      webhookSecret,
+      `${id}:webhook_secret`,
+    ),
     defaultTimezone: body.defaultTimezone ?? "UTC",
     settings: {
       businessHours: body.businessHours ?? null,

@@ -1,4 +1,5 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import { parseKeyring } from "../../../../lib/crypto/encryption";
 import type { AppEnv } from "../../context";
 import { jsonResponse } from "../../schemas";
 
@@ -6,7 +7,7 @@ const Check = z.enum(["ok", "degraded", "down"]);
 const HealthSchema = z
   .object({
     status: z.enum(["healthy", "degraded", "unhealthy"]),
-    checks: z.object({ d1: Check, durableObjects: Check, queue: Check, optimizer: Check }),
+    checks: z.object({ d1: Check, durableObjects: Check, queue: Check, optimizer: Check, encryption: Check }),
     version: z.string(),
   })
   .openapi("Health");
@@ -41,7 +42,8 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     probe(() => c.env.USER_SCHEDULER.get(c.env.USER_SCHEDULER.idFromName("_system:health")).ping()),
   ]);
   const queue = typeof c.env.EXECUTIONS?.send === "function" ? ("ok" as const) : ("down" as const);
-  const checks = { d1, durableObjects, queue, optimizer: "ok" as const };
+  const encryption = await probe(async () => parseKeyring(c.env.ENCRYPTION_KEYS));
+  const checks = { d1, durableObjects, queue, optimizer: "ok" as const, encryption };
   const status = Object.values(checks).every((v) => v === "ok")
     ? ("healthy" as const)
     : ("unhealthy" as const);
