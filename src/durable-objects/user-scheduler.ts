@@ -505,6 +505,42 @@ export class UserScheduler extends DurableObject<Env> {
     };
   }
 
+  /**
+   * A delivery or engagement event the tenant reports back. It names an execution, or else the
+   * schedule's latest one; a schedule that never fired cannot have been delivered or opened.
+   */
+  async recordDeliveryEvent(
+    owner: Owner,
+    report: { scheduleId: string; executionId?: string; event: string; at: number },
+  ): Promise<{ ok: true; recorded: boolean } | CommandFailure> {
+    if (!this.#bindOwner(owner, false)) return notFound(report.scheduleId);
+    const row = this.#store.get(report.scheduleId);
+    if (!row) return notFound(report.scheduleId);
+    const executionId = report.executionId ?? row.executionId;
+    if (!executionId) {
+      return { ok: false, code: "invalid_state", detail: `schedule ${row.id} has not fired yet` };
+    }
+    if (
+      executionId !== row.executionId &&
+      !this.#store.attemptsOf(row.id).some((a) => a.executionId === executionId)
+    ) {
+      return {
+        ok: false,
+        code: "validation_error",
+        detail: `executionId ${executionId} is not an execution of schedule ${row.id}`,
+        errors: [{ path: "executionId", message: "is not an execution of this schedule" }],
+      };
+    }
+    const recorded = this.#store.recordDeliveryEvent({
+      scheduleId: row.id,
+      executionId,
+      event: report.event,
+      at: report.at,
+      receivedAt: Date.now(),
+    });
+    return { ok: true, recorded };
+  }
+
   /** Dead-letter retry: a failed schedule becomes pending again, due now, as a new execution. */
   async requeueFailed(owner: Owner, id: string) {
     return this.#transition(owner, id, "requeue", (_row, now) => ({

@@ -10,6 +10,7 @@ const ROUTES: { method: string; path: string; body?: () => unknown; role: "viewe
     { method: "GET", path: "/v1/schedules/:id/executions", role: "viewer" },
     { method: "GET", path: "/v1/users/u1/schedules", role: "viewer" },
     { method: "GET", path: "/v1/users/u1", role: "viewer" },
+    { method: "GET", path: "/v1/dead-letters", role: "viewer" },
     { method: "POST", path: "/v1/schedules", body: scheduleBody, role: "editor" },
     {
       method: "POST",

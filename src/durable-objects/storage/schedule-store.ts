@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, getTableColumns, gt, gte, lte, or, type SQL, sql } from "drizzle-orm";
 import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { bindParams, rowReader, StatementCache } from "../../lib/db/compiled";
-import { attempts, schedules } from "../../lib/db/user-schema";
+import { attempts, deliveryEvents, schedules } from "../../lib/db/user-schema";
 import type { ListQuery } from "../../lib/schedules/commands";
 import type { AttemptRow, ScheduleRow } from "../../lib/schedules/rows";
 
@@ -175,6 +175,27 @@ export class ScheduleStore {
           ),
       { ...changes, __scheduleId: scheduleId, __executionId: executionId, __attempt: attempt },
     );
+  }
+
+  /** The first report of each event per execution counts; a repeat writes nothing (returns false). */
+  recordDeliveryEvent(event: typeof deliveryEvents.$inferInsert): boolean {
+    const cursor = this.#run(
+      "event.insert",
+      () =>
+        this.db
+          .insert(deliveryEvents)
+          .values({
+            scheduleId: p("scheduleId"),
+            executionId: p("executionId"),
+            event: p("event"),
+            at: p("at"),
+            receivedAt: p("receivedAt"),
+          })
+          .onConflictDoNothing(),
+      event,
+    );
+    cursor.toArray();
+    return cursor.rowsWritten > 0;
   }
 
   attemptsOf(scheduleId: string): AttemptRow[] {

@@ -45,6 +45,14 @@ export const attempts = sqliteTable("attempts", {
   error: text("error"),
 });
 
+export const deliveryEvents = sqliteTable("delivery_events", {
+  scheduleId: text("schedule_id").notNull(),
+  executionId: text("execution_id").notNull(),
+  event: text("event").notNull(),
+  at: integer("at").notNull(),
+  receivedAt: integer("received_at").notNull(),
+});
+
 /** Append-only list of schema versions; index i brings the storage from version i to i + 1. */
 export const USER_SCHEMA_DDL: readonly string[][] = [
   [
@@ -65,5 +73,11 @@ export const USER_SCHEMA_DDL: readonly string[][] = [
       schedule_id TEXT NOT NULL, attempt INTEGER NOT NULL, id TEXT NOT NULL, execution_id TEXT NOT NULL,
       status TEXT NOT NULL, started_at INTEGER NOT NULL, finished_at INTEGER, duration_ms INTEGER,
       http_status INTEGER, error TEXT, PRIMARY KEY (schedule_id, execution_id, attempt)) WITHOUT ROWID`,
+  ],
+  // v2: what the tenant reports back (delivery status and engagement); send-time optimization reads it.
+  [
+    `CREATE TABLE IF NOT EXISTS delivery_events (
+      schedule_id TEXT NOT NULL, execution_id TEXT NOT NULL, event TEXT NOT NULL, at INTEGER NOT NULL,
+      received_at INTEGER NOT NULL, PRIMARY KEY (schedule_id, execution_id, event)) WITHOUT ROWID`,
   ],
 ];

@@ -5,6 +5,7 @@ import * as deleteApiKey from "./api-keys/delete";
 import * as listApiKeys from "./api-keys/list";
 import * as listDeadLetters from "./dead-letters/list";
 import * as retryDeadLetter from "./dead-letters/retry";
+import * as deliveryCallback from "./deliveries/callback";
 import * as health from "./ops/health";
 import * as bulkCancel from "./schedules/bulk-cancel";
 import * as bulkCreate from "./schedules/bulk-create";
@@ -50,4 +51,5 @@ export function registerRoutes(app: App): void {
   app.openapi(listExecutions.route, listExecutions.handler);
   app.openapi(listDeadLetters.route, listDeadLetters.handler);
   app.openapi(retryDeadLetter.route, retryDeadLetter.handler);
+  app.openapi(deliveryCallback.route, deliveryCallback.handler);
 }

@@ -1,0 +1,51 @@
+import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import { parseInstant } from "../../../../lib/time/local-time";
+import type { AppEnv } from "../../context";
+import { requireRole } from "../../middleware/auth";
+import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from "../../schemas";
+import { ownerOfSchedule, unwrap, userScheduler } from "../../user-scheduler";
+
+const CallbackSchema = z
+  .object({
+    scheduleId: z.string().min(1).max(300),
+    executionId: z.string().min(1).max(100).optional(),
+    event: z.enum(["delivered", "failed", "opened", "clicked", "dismissed"]),
+    at: z
+      .string()
+      .refine((v) => parseInstant(v) !== null, { message: "must be an ISO 8601 instant with Z or an offset" })
+      .optional(),
+  })
+  .strict()
+  .openapi("DeliveryCallback");
+
+export const route = createRoute({
+  method: "post",
+  path: "/v1/deliveries/callback",
+  tags: ["Delivery"],
+  summary: "Report what happened to a delivered notification",
+  description:
+    "Delivery status and engagement as your notification service saw it. The first report of each event " +
+    "per execution counts (repeats answer `recorded: false`); it feeds send-time optimization.",
+  security: bearerSecurity,
+  middleware: [requireRole("editor")] as const,
+  request: { body: jsonBody(CallbackSchema) },
+  responses: {
+    202: jsonResponse(z.object({ accepted: z.literal(true), recorded: z.boolean() }), "Accepted"),
+    ...problemResponses(400, 401, 403, 404, 409, 415),
+  },
+});
+
+export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
+  const body = c.req.valid("json");
+  const owner = ownerOfSchedule(c.get("caller"), body.scheduleId);
+  const at = body.at ? parseInstant(body.at)! : Date.now();
+  const { recorded } = unwrap(
+    await userScheduler(c.env, owner).recordDeliveryEvent(owner, {
+      scheduleId: body.scheduleId,
+      executionId: body.executionId,
+      event: body.event,
+      at,
+    }),
+  );
+  return c.json({ accepted: true as const, recorded }, 202);
+};
