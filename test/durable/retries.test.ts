@@ -1,0 +1,100 @@
+import { evictDurableObject } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import {
+  call,
+  createTenant,
+  deliveries,
+  inSeconds,
+  programReceiver,
+  runUserAlarm,
+  type TestTenant,
+  userStub,
+} from "../support/api";
+
+type Schedule = { id: string; status: string; attempts: number };
+type Attempt = { attempt: number; status: string; httpStatus: number | null; executionId: string };
+
+async function completed(t: TestTenant, id: string, timeout = 20_000): Promise<Schedule> {
+  return vi.waitFor(
+    async () => {
+      const s = (await call<Schedule>("GET", `/v1/schedules/${id}`, { key: t.apiKey })).body;
+      if (s.status !== "completed") throw new Error(`still ${s.status}`);
+      return s;
+    },
+    { timeout, interval: 50 },
+  );
+}
+
+function create(t: TestTenant, userId: string, retryConfig: Record<string, unknown>) {
+  return call<Schedule>("POST", "/v1/schedules", {
+    key: t.apiKey,
+    body: { userId, notificationId: "n", scheduledTime: inSeconds(0), retryConfig },
+  });
+}
+
+describe("retries", () => {
+  it("500, 500, then 200: three attempts of one execution, spaced by the configured backoff", async () => {
+    const t = await createTenant();
+    await programReceiver(t.sink, [{ status: 500 }, { status: 500 }, { status: 200 }]);
+    const created = await create(t, "flaky", {
+      maxRetries: 3,
+      backoff: "linear",
+      initialDelaySeconds: 1,
+      maxDelaySeconds: 10,
+    });
+    await runUserAlarm(t.id, "flaky");
+    const done = await completed(t, created.body.id);
+    expect(done.attempts).toBe(3);
+    const received = await deliveries(t.sink);
+    expect(received).toHaveLength(3);
+    expect(new Set(received.map((d) => d.headers["webhook-id"])).size).toBe(1);
+    // linear: 1 s before the first retry, 2 s before the second (measured at the receiver).
+    expect(received[1]!.receivedAt - received[0]!.receivedAt).toBeGreaterThanOrEqual(1000);
+    expect(received[2]!.receivedAt - received[1]!.receivedAt).toBeGreaterThanOrEqual(2000);
+    const history = await call<{ data: Attempt[] }>("GET", `/v1/schedules/${created.body.id}/executions`, {
+      key: t.apiKey,
+    });
+    expect(history.body.data.map((a) => [a.attempt, a.status, a.httpStatus])).toEqual([
+      [1, "failed", 500],
+      [2, "failed", 500],
+      [3, "completed", 200],
+    ]);
+  });
+
+  it("429 with Retry-After: 2 waits at least 2 s even with a shorter backoff", async () => {
+    const t = await createTenant();
+    await programReceiver(t.sink, [{ status: 429, headers: { "retry-after": "2" } }, { status: 200 }]);
+    const created = await create(t, "limited", {
+      maxRetries: 2,
+      backoff: "fixed",
+      initialDelaySeconds: 0,
+      maxDelaySeconds: 0,
+    });
+    await runUserAlarm(t.id, "limited");
+    await completed(t, created.body.id);
+    const [first, second] = await deliveries(t.sink);
+    expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(2000);
+  });
+
+  it("an object evicted while it waits to retry still retries", async () => {
+    const t = await createTenant();
+    await programReceiver(t.sink, [{ status: 503 }, { status: 200 }]);
+    const created = await create(t, "evicted-retry", {
+      maxRetries: 1,
+      backoff: "fixed",
+      initialDelaySeconds: 1,
+      maxDelaySeconds: 1,
+    });
+    await runUserAlarm(t.id, "evicted-retry");
+    await vi.waitFor(
+      async () => {
+        const s = (await call<Schedule>("GET", `/v1/schedules/${created.body.id}`, { key: t.apiKey })).body;
+        if (s.status !== "pending" || s.attempts !== 1) throw new Error(`${s.status}/${s.attempts}`);
+      },
+      { timeout: 10_000, interval: 20 },
+    );
+    await evictDurableObject(userStub(t.id, "evicted-retry"));
+    const done = await completed(t, created.body.id);
+    expect(done.attempts).toBe(2);
+  });
+});
