@@ -455,6 +455,24 @@ export class UserScheduler extends DurableObject<Env> {
   }
 
   /**
+   * A message that waited long in the Queue asks before it delivers: is its attempt still the
+   * current one? If so its lease starts again now (it is being delivered, not lost); if not, the
+   * alarm already sent a newer attempt and this one must not reach the webhook twice.
+   */
+  async renewLease(
+    owner: Owner,
+    attempt: { scheduleId: string; executionId: string; attempt: number },
+  ): Promise<boolean> {
+    if (!this.#bindOwner(owner, false)) return false;
+    const row = this.#store.get(attempt.scheduleId);
+    if (!row || !isCurrentAttempt(row, attempt)) return false;
+    const leaseUntil = Date.now() + numberVar(this.env.EXECUTION_LEASE_MS, 120_000);
+    this.#store.update(row.id, { leaseUntil });
+    await this.#armAlarm({ removed: [row.leaseUntil], added: [leaseUntil] });
+    return true;
+  }
+
+  /**
    * The executor could not process an attempt at all (the Queue gave up on its message): the
    * schedule fails with that reason, unless it already moved on.
    */

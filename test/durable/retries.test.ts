@@ -1,4 +1,11 @@
-import { evictDurableObject } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  evictDurableObject,
+  getQueueResult,
+  type MessageBatchMessage,
+} from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import {
   call,
@@ -96,5 +103,51 @@ describe("retries", () => {
     await evictDurableObject(userStub(t.id, "evicted-retry"));
     const done = await completed(t, created.body.id);
     expect(done.attempts).toBe(2);
+  });
+});
+
+describe("messages that waited long in the Queue", () => {
+  it("deliver if their attempt is still current (lease renewed), and are dropped if it was superseded", async () => {
+    const t = await createTenant();
+    await programReceiver(t.sink, [{ status: 200, delayMs: 1000 }]);
+    const created = await create(t, "queued", {
+      maxRetries: 3,
+      backoff: "fixed",
+      initialDelaySeconds: 1,
+      maxDelaySeconds: 1,
+    });
+    await runUserAlarm(t.id, "queued");
+    const [first] = await vi.waitFor(async () => {
+      const got = await deliveries(t.sink);
+      if (got.length === 0) throw new Error("not yet");
+      return got;
+    });
+    const body = JSON.parse(first!.body);
+    const message = (attempt: number): MessageBatchMessage<ExecutionMessage> => ({
+      id: `late-${attempt}`,
+      timestamp: Date.now() - 100_000, // waited 100 s: more than half of the 120 s lease
+      attempts: 1,
+      body: {
+        tenantId: t.id,
+        userId: "queued",
+        scheduleId: body.scheduleId,
+        executionId: body.executionId,
+        attempt,
+        body: { ...body, attempt },
+      },
+    });
+    // Attempt 0 never existed as the current one: superseded, acknowledged, not delivered.
+    const stale = createMessageBatch<ExecutionMessage>("executions", [message(0)]);
+    const ctx = createExecutionContext();
+    await worker.queue(stale, env, ctx);
+    expect((await getQueueResult(stale, ctx)).explicitAcks).toEqual(["late-0"]);
+    expect(await deliveries(t.sink)).toHaveLength(1);
+    // Attempt 1 is still executing (its first delivery hangs): still current, so it goes out.
+    const current = createMessageBatch<ExecutionMessage>("executions", [message(1)]);
+    const ctx2 = createExecutionContext();
+    await worker.queue(current, env, ctx2);
+    expect((await getQueueResult(current, ctx2)).explicitAcks).toEqual(["late-1"]);
+    expect(await deliveries(t.sink)).toHaveLength(2);
+    await completed(t, created.body.id);
   });
 });

@@ -1,6 +1,6 @@
 import type { ExecutionMessage } from "../../lib/schedules/delivery";
 import { userScheduler } from "../api/user-scheduler";
-import type { Env } from "../env";
+import { type Env, numberVar } from "../env";
 import { deliverExecution, recordDeadLetter } from "./deliver";
 
 /**
@@ -18,6 +18,10 @@ export async function consumeExecutions(
   await Promise.all(
     batch.messages.map(async (message) => {
       try {
+        if (!(await stillCurrent(env, message))) {
+          message.ack();
+          return;
+        }
         await deliverExecution(env, message.body, ctx);
         message.ack();
       } catch (error) {
@@ -32,6 +36,19 @@ export async function consumeExecutions(
       }
     }),
   );
+}
+
+/**
+ * A message that waited more than half a lease in the Queue may have been superseded: the object
+ * re-sends attempts whose lease ran out. Ask it (renewing the lease if still current); fresh
+ * messages, the normal case, skip the round trip.
+ */
+async function stillCurrent(env: Env, message: Message<ExecutionMessage>): Promise<boolean> {
+  const waited = Date.now() - message.timestamp.getTime();
+  if (waited < numberVar(env.EXECUTION_LEASE_MS, 120_000) / 2) return true;
+  const { tenantId, userId, scheduleId, executionId, attempt } = message.body;
+  const owner = { tenantId, userId };
+  return userScheduler(env, owner).renewLease(owner, { scheduleId, executionId, attempt });
 }
 
 /**
