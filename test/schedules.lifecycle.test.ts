@@ -32,7 +32,8 @@ describe("a one-off schedule end to end", () => {
     expect(created.status).toBe(201);
     expect(created.body.status).toBe("pending");
 
-    expect(await runUserAlarm(tenant.id, "alice")).toBe(true);
+    // Due now: the test runs the alarm, unless the runtime's own alarm got there first (either is right).
+    await runUserAlarm(tenant.id, "alice");
     const [delivery] = await waitForDeliveries(tenant.sink, 1);
     const body = verifySignature(tenant.webhookSecret, delivery!);
     expect(body).toMatchObject({

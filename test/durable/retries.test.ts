@@ -7,6 +7,8 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import type { ExecutionMessage } from "../../src/lib/schedules/delivery";
+import worker from "../../src/workers/index";
 import {
   call,
   createTenant,
