@@ -1,7 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/durable-sqlite";
 import { decryptValue, encryptValue, parseKeyring } from "../lib/crypto/encryption";
-import { USER_SCHEMA_DDL } from "../lib/db/user-schema";
 import { newId, newScheduleId } from "../lib/ids";
 import type { JsonObject } from "../lib/json";
 import { nextAlarmAfterChange, wakeTime } from "../lib/schedules/alarm";
@@ -34,6 +33,7 @@ import {
 import { scheduleView } from "../lib/schedules/view";
 import { formatInstant } from "../lib/time/zones";
 import { type Env, numberVar } from "../workers/env";
+import { MetaStore } from "./storage/meta-store";
 import { ScheduleStore } from "./storage/schedule-store";
 
 export interface Owner {
@@ -47,10 +47,13 @@ const CLAIM_BATCH = 500;
 /**
  * One object per (tenant, user): the user's schedules, attempts and settings in SQLite, and one
  * alarm that always equals the earliest thing the object must do (a due row, a retry, a lease).
- * It parses nothing and decides little: the rules live in src/lib, the SQL in ScheduleStore.
+ * It parses nothing and decides little: the rules live in src/lib, the SQL in ScheduleStore and
+ * MetaStore. The file is long because it is the object's whole RPC surface (users, schedules,
+ * firing, executor reports), kept on one class so that every write goes through #armAlarm.
  */
 export class UserScheduler extends DurableObject<Env> {
   readonly #store: ScheduleStore;
+  readonly #meta: MetaStore;
   #owner: Owner | null;
   /** The user's settings (read on every create for the default timezone). */
   #settings: UserSettings | null;
@@ -62,50 +65,13 @@ export class UserScheduler extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#store = new ScheduleStore(drizzle(ctx.storage), ctx.storage.sql);
+    this.#meta = new MetaStore(ctx.storage);
     // One read brings the schema version, the owner and the user's settings into memory.
-    const stored = this.#readMeta();
-    this.#migrate(Number(stored.schema_version ?? 0));
+    const stored = this.#meta.read();
+    this.#meta.migrate(Number(stored.schema_version ?? 0));
     this.#owner =
       stored.tenant_id && stored.user_id ? { tenantId: stored.tenant_id, userId: stored.user_id } : null;
     this.#settings = stored.user_settings ? (JSON.parse(stored.user_settings) as UserSettings) : null;
-  }
-
-  /** The small key-value table (schema_version, tenant_id, user_id, user_settings); {} when absent. */
-  #readMeta(): Record<string, string> {
-    const sql = this.ctx.storage.sql;
-    if (sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").toArray().length === 0)
-      return {};
-    const rows = sql.exec<{ key: string; value: string }>("SELECT key, value FROM meta").toArray();
-    return Object.fromEntries(rows.map((r) => [r.key, r.value]));
-  }
-
-  #writeMeta(entries: Record<string, string>): void {
-    for (const [key, value] of Object.entries(entries)) {
-      this.ctx.storage.sql.exec(
-        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        key,
-        value,
-      );
-    }
-  }
-
-  /**
-   * Versioned schema, applied before the first call is served. Most objects are brand new (one per
-   * user), so the missing steps go to SQLite as one multi-statement exec: new objects are the cost
-   * that bounds how fast a campaign or a bulk import can fan out.
-   */
-  #migrate(version: number): void {
-    if (version >= USER_SCHEMA_DDL.length) return;
-    const steps = USER_SCHEMA_DDL.slice(version).flat();
-    this.ctx.storage.transactionSync(() => {
-      this.ctx.storage.sql.exec(
-        [
-          ...steps,
-          `INSERT INTO meta (key, value) VALUES ('schema_version', '${USER_SCHEMA_DDL.length}')
-             ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
-        ].join(";\n"),
-      );
-    });
   }
 
   /**
@@ -121,7 +87,7 @@ export class UserScheduler extends DurableObject<Env> {
       return true;
     }
     if (!create) return false;
-    this.#writeMeta({ tenant_id: owner.tenantId, user_id: owner.userId });
+    this.#meta.write({ tenant_id: owner.tenantId, user_id: owner.userId });
     this.#owner = owner;
     return true;
   }
@@ -139,7 +105,7 @@ export class UserScheduler extends DurableObject<Env> {
 
   async putUser(owner: Owner, settings: UserSettings): Promise<UserSettings> {
     this.#bindOwner(owner, true);
-    this.#writeMeta({ user_settings: JSON.stringify(settings) });
+    this.#meta.write({ user_settings: JSON.stringify(settings) });
     this.#settings = settings;
     return settings;
   }
@@ -153,7 +119,7 @@ export class UserScheduler extends DurableObject<Env> {
     this.#settings = null;
     this.#armedAt = null;
     this.#leaseFloor = 0;
-    this.#migrate(0);
+    this.#meta.migrate(0);
   }
 
   // ---- schedules -----------------------------------------------------------------------------

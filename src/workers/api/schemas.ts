@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { ApiError } from "../../lib/errors";
 import { USER_ID_PATTERN } from "../../lib/ids";
 import type { JsonObject } from "../../lib/json";
 import { PRIORITY_NAMES, type PriorityName } from "../../lib/schedules/model";
@@ -103,11 +104,22 @@ export function encodeCursor(position: unknown): string {
   return btoa(JSON.stringify(position)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-export function decodeCursor<T>(cursor: string, isValid: (value: unknown) => value is T): T | null {
+function decodeCursor<T>(cursor: string, isValid: (value: unknown) => value is T): T | null {
   try {
     const value = JSON.parse(atob(cursor.replaceAll("-", "+").replaceAll("_", "/"))) as unknown;
     return isValid(value) ? value : null;
   } catch {
     return null;
   }
+}
+
+/** The position a list's `cursor` names (undefined for the first page); a foreign cursor is a 400. */
+export function cursorPosition<T>(
+  cursor: string | undefined,
+  isValid: (value: unknown) => value is T,
+): T | undefined {
+  if (cursor === undefined) return undefined;
+  const position = decodeCursor(cursor, isValid);
+  if (position === null) throw ApiError.validation("query.cursor", "is not a cursor this list returned");
+  return position;
 }

@@ -1,11 +1,10 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { ApiError } from "../../../../lib/errors";
 import { tenantStore } from "../../../db/tenant-store";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import {
   bearerSecurity,
-  decodeCursor,
+  cursorPosition,
   encodeCursor,
   jsonResponse,
   ListQuerySchema,
@@ -32,8 +31,7 @@ const isTime = (v: unknown): v is number => typeof v === "number";
 
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { limit, cursor } = c.req.valid("query");
-  const before = cursor ? decodeCursor(cursor, isTime) : undefined;
-  if (before === null) throw ApiError.validation("query.cursor", "is not a cursor this list returned");
+  const before = cursorPosition(cursor, isTime);
   const keys = await tenantStore(c.env.DB, c.get("caller").tenantId).listApiKeys(limit + 1, before);
   const page = keys.slice(0, limit);
   const nextCursor = keys.length > limit ? encodeCursor(page.at(-1)!.createdAt) : null;

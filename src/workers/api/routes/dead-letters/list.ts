@@ -1,11 +1,10 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { ApiError } from "../../../../lib/errors";
 import { tenantStore } from "../../../db/tenant-store";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import {
   bearerSecurity,
-  decodeCursor,
+  cursorPosition,
   encodeCursor,
   jsonResponse,
   ListQuerySchema,
@@ -37,8 +36,7 @@ const isPosition = (v: unknown): v is Position =>
 
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { limit, cursor } = c.req.valid("query");
-  const before = cursor ? decodeCursor(cursor, isPosition) : undefined;
-  if (before === null) throw ApiError.validation("query.cursor", "is not a cursor this list returned");
+  const before = cursorPosition(cursor, isPosition);
   const rows = await tenantStore(c.env.DB, c.get("caller").tenantId).listDeadLetters(limit + 1, before);
   const page = rows.slice(0, limit);
   const last = page.at(-1);

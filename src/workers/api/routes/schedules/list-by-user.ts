@@ -1,11 +1,10 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { ApiError } from "../../../../lib/errors";
 import { parseInstant } from "../../../../lib/time/local-time";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import {
   bearerSecurity,
-  decodeCursor,
+  cursorPosition,
   encodeCursor,
   jsonResponse,
   ListQuerySchema,
@@ -53,8 +52,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { userId } = c.req.valid("param");
   const query = c.req.valid("query");
   const owner = { tenantId: c.get("caller").tenantId, userId };
-  const after = query.cursor ? decodeCursor(query.cursor, isPosition) : undefined;
-  if (after === null) throw ApiError.validation("query.cursor", "is not a cursor this list returned");
+  const after = cursorPosition(query.cursor, isPosition);
   const page = await userScheduler(c.env, owner).listSchedules(owner, {
     status: query.status,
     from: query.from ? parseInstant(query.from)! : undefined,
