@@ -11,9 +11,14 @@ describe("delivery callbacks", () => {
       key: t.apiKey,
       body: { userId: "reader", notificationId: "n", scheduledTime: inSeconds(0) },
     });
+    // A schedule that has not fired yet cannot have been opened (one due later, so no alarm races it).
+    const later = await call<Schedule>("POST", "/v1/schedules", {
+      key: t.apiKey,
+      body: { userId: "reader", notificationId: "n", scheduledTime: inSeconds(3600) },
+    });
     const early = await call("POST", "/v1/deliveries/callback", {
       key: t.apiKey,
-      body: { scheduleId: created.body.id, event: "opened" },
+      body: { scheduleId: later.body.id, event: "opened" },
     });
     expect(early.status).toBe(409);
     await runUserAlarm(t.id, "reader");
