@@ -290,3 +290,37 @@ describe("the schedule lifecycle", () => {
     expect(list.body.data).toEqual([]);
   });
 });
+
+describe("tenant defaults", () => {
+  it("a schedule without retryConfig takes the tenant's, else the service's", async () => {
+    const t = await createTenant();
+    const before = await call<{ retryConfig: unknown }>("POST", "/v1/schedules", {
+      key: t.apiKey,
+      body: { userId: "d", notificationId: "n", scheduledTime: inSeconds(600) },
+    });
+    expect(before.body.retryConfig).toEqual({
+      maxRetries: 3,
+      backoff: "exponential",
+      initialDelaySeconds: 5,
+      maxDelaySeconds: 300,
+    });
+    const tenantRetry = { maxRetries: 8, backoff: "jittered", initialDelaySeconds: 2, maxDelaySeconds: 120 };
+    const patched = await call("PATCH", "/v1/tenant", { key: t.apiKey, body: { retryConfig: tenantRetry } });
+    expect(patched.body).toMatchObject({ retryConfig: tenantRetry });
+    const after = await call<{ retryConfig: unknown }>("POST", "/v1/schedules", {
+      key: t.apiKey,
+      body: { userId: "d", notificationId: "n", scheduledTime: inSeconds(600) },
+    });
+    expect(after.body.retryConfig).toEqual(tenantRetry);
+    const own = await call<{ retryConfig: unknown }>("POST", "/v1/schedules", {
+      key: t.apiKey,
+      body: {
+        userId: "d",
+        notificationId: "n",
+        scheduledTime: inSeconds(600),
+        retryConfig: { maxRetries: 0 },
+      },
+    });
+    expect(own.body.retryConfig).toMatchObject({ maxRetries: 0, backoff: "exponential" });
+  });
+});

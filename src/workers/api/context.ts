@@ -1,3 +1,4 @@
+import type { RetryConfig } from "../../lib/schedules/model";
 import type { Env } from "../env";
 
 export const ROLES = ["viewer", "editor", "admin"] as const;
@@ -7,6 +8,8 @@ export interface TenantSettings {
   businessHours?: { days: number[]; start: string; end: string } | null;
   holidayCountry?: string | null;
   webhookTimeoutMs?: number | null;
+  /** Used by schedules that name no retryConfig of their own (else the service default). */
+  retryConfig?: RetryConfig | null;
 }
 
 export interface TenantRecord {

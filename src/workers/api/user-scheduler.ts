@@ -2,7 +2,7 @@ import type { Owner } from "../../durable-objects/user-scheduler";
 import { ApiError } from "../../lib/errors";
 import { userIdFromScheduleId } from "../../lib/ids";
 import type { CommandFailure, CreateResult, CreateScheduleCommand } from "../../lib/schedules/commands";
-import { DEFAULT_RETRY_CONFIG, priorityValue } from "../../lib/schedules/model";
+import { DEFAULT_RETRY_CONFIG, priorityValue, type RetryConfig } from "../../lib/schedules/model";
 import type { Env } from "../env";
 import type { Caller } from "./context";
 import type { CreateScheduleBody } from "./routes/schedules/schema";
@@ -41,16 +41,18 @@ export function unwrap<R extends { ok: true } | CommandFailure>(result: R): Extr
   return result as Extract<R, { ok: true }>;
 }
 
+/** A create body as a command; a schedule without retryConfig takes the tenant's, else the service's. */
 export function toCreateCommand(
   body: CreateScheduleBody,
   idempotencyKey: string | null,
+  tenantRetryConfig: RetryConfig | null | undefined,
 ): CreateScheduleCommand {
   return {
     notificationId: body.notificationId,
     scheduledTime: body.scheduledTime!,
     timezone: body.timezone,
     priority: priorityValue(body.priority),
-    retryConfig: body.retryConfig ?? DEFAULT_RETRY_CONFIG,
+    retryConfig: body.retryConfig ?? tenantRetryConfig ?? DEFAULT_RETRY_CONFIG,
     payload: body.payload ?? {},
     metadata: body.metadata ?? {},
     idempotencyKey,

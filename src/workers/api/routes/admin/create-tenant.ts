@@ -53,6 +53,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
       businessHours: body.businessHours ?? null,
       holidayCountry: body.holidayCountry ?? null,
       webhookTimeoutMs: body.webhookTimeoutMs ?? null,
+      retryConfig: body.retryConfig ?? null,
     },
     createdAt: now,
     updatedAt: now,

@@ -68,7 +68,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const work = async ([userId, items]: (typeof groups)[number]) => {
     const owner: Owner = { tenantId: caller.tenantId, userId };
     const commands: CreateScheduleCommand[] = items.map((i) =>
-      toCreateCommand(i.body, i.body.idempotencyKey ?? null),
+      toCreateCommand(i.body, i.body.idempotencyKey ?? null, caller.tenant.settings.retryConfig),
     );
     const created = await createSchedulesFor(c.env, owner, commands, caller.tenant.defaultTimezone);
     created.forEach((result, k) => {

@@ -27,7 +27,11 @@ export const route = createRoute({
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const body = c.req.valid("json");
   const caller = c.get("caller");
-  const command = toCreateCommand(body, c.req.header("idempotency-key") ?? body.idempotencyKey ?? null);
+  const command = toCreateCommand(
+    body,
+    c.req.header("idempotency-key") ?? body.idempotencyKey ?? null,
+    caller.tenant.settings.retryConfig,
+  );
   const owner = { tenantId: caller.tenantId, userId: body.userId };
   const [result] = await createSchedulesFor(c.env, owner, [command], caller.tenant.defaultTimezone);
   const created = unwrap(result!);

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { TenantRecord } from "../../context";
 import { HHMM, TimezoneSchema } from "../../schemas";
+import { RetryConfigSchema } from "../schedules/schema";
 
 export const BusinessHoursSchema = z
   .object({
@@ -25,6 +26,7 @@ const tenantSettingsFields = {
     .regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, "must be an ISO 3166 country code")
     .nullable(),
   webhookTimeoutMs: z.number().int().min(1000).max(30_000).nullable(),
+  retryConfig: RetryConfigSchema.nullable(),
 };
 
 export const CreateTenantSchema = z
@@ -35,6 +37,7 @@ export const CreateTenantSchema = z
     businessHours: BusinessHoursSchema.optional(),
     holidayCountry: tenantSettingsFields.holidayCountry.optional(),
     webhookTimeoutMs: tenantSettingsFields.webhookTimeoutMs.optional(),
+    retryConfig: tenantSettingsFields.retryConfig.optional(),
     idempotencyKey: z.string().optional(),
   })
   .strict()
@@ -48,6 +51,7 @@ export const UpdateTenantSchema = z
     businessHours: tenantSettingsFields.businessHours.optional(),
     holidayCountry: tenantSettingsFields.holidayCountry.optional(),
     webhookTimeoutMs: tenantSettingsFields.webhookTimeoutMs.optional(),
+    retryConfig: tenantSettingsFields.retryConfig.optional(),
   })
   .strict()
   .openapi("UpdateTenant");
@@ -61,6 +65,7 @@ export const TenantSchema = z
     businessHours: BusinessHoursSchema.nullable(),
     holidayCountry: z.string().nullable(),
     webhookTimeoutMs: z.number().nullable(),
+    retryConfig: RetryConfigSchema.nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -76,6 +81,7 @@ export function tenantView(t: TenantRecord) {
     businessHours: t.settings.businessHours ?? null,
     holidayCountry: t.settings.holidayCountry ?? null,
     webhookTimeoutMs: t.settings.webhookTimeoutMs ?? null,
+    retryConfig: t.settings.retryConfig ?? null,
     createdAt: new Date(t.createdAt).toISOString(),
     updatedAt: new Date(t.updatedAt).toISOString(),
   };
