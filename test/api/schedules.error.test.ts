@@ -56,6 +56,18 @@ describe("bad input gets a 4xx problem naming the field", () => {
     expect(list.body.data).toEqual([]);
   });
 
+  it("says what a scheduledTime must look like", async () => {
+    const t = await createTenant();
+    for (const scheduledTime of ["yesterday", "", "2027-13-01T09:00:00"]) {
+      const answer = await call<Problem>("POST", "/v1/schedules", {
+        key: t.apiKey,
+        body: { ...valid, scheduledTime },
+      });
+      expectProblem(answer, 400, "validation_error", "scheduledTime");
+      expect(answer.body.errors![0]!.message).toMatch(/ISO 8601/);
+    }
+  });
+
   it("refuses a time over a minute in the past, and fires one within the minute", async () => {
     const t = await createTenant();
     const past = await call("POST", "/v1/schedules", {

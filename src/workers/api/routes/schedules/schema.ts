@@ -24,7 +24,6 @@ export const RetryConfigSchema = z
 
 const ScheduledTimeSchema = z
   .string()
-  .min(10)
   .max(40)
   .openapi({
     description:
