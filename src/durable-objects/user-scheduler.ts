@@ -416,7 +416,7 @@ export class UserScheduler extends DurableObject<Env> {
     return {
       applied: true,
       status: changes.schedule.status,
-      failure: this.#failureOf(this.#store.get(row.id)!, outcome),
+      failure: this.#failureOf({ ...row, ...changes.schedule }, outcome),
     };
   }
 
@@ -451,22 +451,23 @@ export class UserScheduler extends DurableObject<Env> {
     if (!row) return { applied: false };
     if (!isCurrentAttempt(row, attempt)) return { applied: false, failure: this.#failureOf(row, attempt) };
     const now = Date.now();
+    const failed = {
+      status: "failed",
+      leaseUntil: null,
+      executedAt: now,
+      failureReason: attempt.reason,
+      updatedAt: now,
+    } satisfies Partial<ScheduleRow>;
     this.ctx.storage.transactionSync(() => {
       this.#store.updateAttempt(row.id, attempt.executionId, attempt.attempt, {
         status: "failed",
         finishedAt: now,
         error: attempt.reason,
       });
-      this.#store.update(row.id, {
-        status: "failed",
-        leaseUntil: null,
-        executedAt: now,
-        failureReason: attempt.reason,
-        updatedAt: now,
-      });
+      this.#store.update(row.id, failed);
     });
     await this.#armAlarm({ removed: [wakeTime(row)], added: [] });
-    return { applied: true, status: "failed", failure: this.#failureOf(this.#store.get(row.id)!, attempt) };
+    return { applied: true, status: "failed", failure: this.#failureOf({ ...row, ...failed }, attempt) };
   }
 
   /** A failed row of exactly this execution and attempt, as a dead letter; otherwise undefined. */
