@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { ADMIN_TOKEN, call, createKey, createTenant, inSeconds } from "../support/api";
 
@@ -95,6 +96,36 @@ describe("roles", () => {
     );
     expect(Date.now() - revokedAt).toBeLessThan(10_000);
     expect((await call("DELETE", `/v1/api-keys/${id}`, { key: t.apiKey })).status).toBe(404);
+  });
+});
+
+describe("listing keys", () => {
+  it("pages through keys created in the same millisecond without skipping any", async () => {
+    const t = await createTenant();
+    const at = Date.now();
+    for (let i = 0; i < 5; i++) {
+      await env.DB.prepare(
+        "INSERT INTO api_keys (id, tenant_id, name, role, key_hash, key_prefix, created_at) VALUES (?, ?, ?, 'viewer', ?, 'sk_x', ?)",
+      )
+        .bind(`key_same_ms_${i}`, t.id, `k${i}`, `hash-${t.id}-${i}`, at)
+        .run();
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `?limit=2&cursor=${cursor}` : "?limit=2";
+      const page = await call<{ data: { id: string }[]; nextCursor: string | null }>(
+        "GET",
+        `/v1/api-keys${query}`,
+        {
+          key: t.apiKey,
+        },
+      );
+      seen.push(...page.body.data.map((k) => k.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(6);
+    expect(new Set(seen).size).toBe(6);
   });
 });
 

@@ -52,7 +52,8 @@ export function tenantStore(database: D1Database, tenantId: string) {
       return record;
     },
 
-    async listApiKeys(limit: number, before?: number): Promise<ApiKeyRecord[]> {
+    /** Newest first; `before` is the (createdAt, id) of the last key already seen, so ties are not skipped. */
+    async listApiKeys(limit: number, before?: { createdAt: number; id: string }): Promise<ApiKeyRecord[]> {
       return db
         .select({
           id: apiKeys.id,
@@ -66,10 +67,15 @@ export function tenantStore(database: D1Database, tenantId: string) {
           and(
             eq(apiKeys.tenantId, tenantId),
             isNull(apiKeys.revokedAt),
-            before ? lt(apiKeys.createdAt, before) : undefined,
+            before
+              ? or(
+                  lt(apiKeys.createdAt, before.createdAt),
+                  and(eq(apiKeys.createdAt, before.createdAt), lt(apiKeys.id, before.id)),
+                )
+              : undefined,
           ),
         )
-        .orderBy(desc(apiKeys.createdAt))
+        .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
         .limit(limit)
         .all();
     },

@@ -27,13 +27,22 @@ export const route = createRoute({
   },
 });
 
-const isTime = (v: unknown): v is number => typeof v === "number";
+type Position = { createdAt: number; id: string };
+const isPosition = (v: unknown): v is Position =>
+  typeof v === "object" &&
+  v !== null &&
+  typeof (v as Position).createdAt === "number" &&
+  typeof (v as Position).id === "string";
 
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { limit, cursor } = c.req.valid("query");
-  const before = cursorPosition(cursor, isTime);
+  const before = cursorPosition(cursor, isPosition);
   const keys = await tenantStore(c.env.DB, c.get("caller").tenantId).listApiKeys(limit + 1, before);
   const page = keys.slice(0, limit);
-  const nextCursor = keys.length > limit ? encodeCursor(page.at(-1)!.createdAt) : null;
+  const last = page.at(-1);
+  const nextCursor =
+    keys.length > limit && last
+      ? encodeCursor({ createdAt: last.createdAt, id: last.id } satisfies Position)
+      : null;
   return c.json({ data: page.map(apiKeyView), nextCursor }, 200);
 };
