@@ -11,6 +11,7 @@ import {
   runUserAlarm,
   type TestTenant,
   waitForDeliveries,
+  waitForScheduleStatus,
 } from "../support/api";
 
 type Schedule = { id: string; status: string; attempts: number; failureReason: string | null };
@@ -23,17 +24,6 @@ type DeadLetter = {
   lastHttpStatus: number | null;
   retriedAt: string | null;
 };
-
-async function waitForStatus(t: TestTenant, id: string, status: string): Promise<Schedule> {
-  return vi.waitFor(
-    async () => {
-      const s = (await call<Schedule>("GET", `/v1/schedules/${id}`, { key: t.apiKey })).body;
-      if (s.status !== status) throw new Error(`still ${s.status}`);
-      return s;
-    },
-    { timeout: 15_000, interval: 50 },
-  );
-}
 
 async function deadLettersOf(t: TestTenant): Promise<DeadLetter[]> {
   return vi.waitFor(
@@ -55,7 +45,7 @@ describe("dead letters", () => {
       body: { userId: "gone", notificationId: "n", scheduledTime: inSeconds(0) },
     });
     await runUserAlarm(t.id, "gone");
-    const failed = await waitForStatus(t, created.body.id, "failed");
+    const failed = await waitForScheduleStatus(t.apiKey, created.body.id, "failed");
     expect(failed.failureReason).toMatch(/410/);
     const [letter] = await deadLettersOf(t);
     expect(letter).toMatchObject({
@@ -69,7 +59,7 @@ describe("dead letters", () => {
     expect(retried.status).toBe(202);
     expect(retried.body).toMatchObject({ status: "pending", attempts: 0, failureReason: null });
     await runUserAlarm(t.id, "gone");
-    await waitForStatus(t, created.body.id, "completed");
+    await waitForScheduleStatus(t.apiKey, created.body.id, "completed");
     const [first, second] = await waitForDeliveries(t.sink, 2);
     expect(second!.headers["webhook-id"]).not.toBe(first!.headers["webhook-id"]);
     const after = await call<{ data: DeadLetter[] }>("GET", "/v1/dead-letters", { key: t.apiKey });
@@ -90,7 +80,7 @@ describe("dead letters", () => {
       },
     });
     await runUserAlarm(t.id, "flaky");
-    const failed = await waitForStatus(t, created.body.id, "failed");
+    const failed = await waitForScheduleStatus(t.apiKey, created.body.id, "failed");
     expect(failed.attempts).toBe(3);
     const letters = await deadLettersOf(t);
     expect(letters).toHaveLength(1);
@@ -125,7 +115,7 @@ describe("dead letters", () => {
     const ctx = createExecutionContext();
     await worker.queue(batch, env, ctx);
     expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["dead-1"]);
-    const failed = await waitForStatus(t, created.body.id, "failed");
+    const failed = await waitForScheduleStatus(t.apiKey, created.body.id, "failed");
     expect(failed.failureReason).toMatch(/could not process/);
     const [letter] = await deadLettersOf(t);
     expect(letter).toMatchObject({ scheduleId: created.body.id, executionId: body.executionId });
@@ -143,7 +133,7 @@ describe("dead letters", () => {
       },
       { timeout: 5_000 },
     );
-    expect((await waitForStatus(t, created.body.id, "failed")).attempts).toBe(1);
+    expect((await waitForScheduleStatus(t.apiKey, created.body.id, "failed")).attempts).toBe(1);
   });
 
   it("another tenant's dead letter is a 404", async () => {

@@ -18,6 +18,7 @@ import {
   runUserAlarm,
   userStub,
   waitForDeliveries,
+  waitForScheduleStatus,
 } from "../support/api";
 
 type Schedule = { id: string; status: string; attempts: number };
@@ -28,17 +29,6 @@ async function alarmOf(tenantId: string, userId: string): Promise<number | null>
 
 async function statusOf(key: string, id: string): Promise<Schedule> {
   return (await call<Schedule>("GET", `/v1/schedules/${id}`, { key })).body;
-}
-
-async function waitForStatus(key: string, id: string, status: string): Promise<Schedule> {
-  return vi.waitFor(
-    async () => {
-      const s = await statusOf(key, id);
-      if (s.status !== status) throw new Error(`still ${s.status}`);
-      return s;
-    },
-    { timeout: 15_000, interval: 50 },
-  );
 }
 
 describe("invariant 2: the alarm is never later than the earliest thing to do", () => {
@@ -76,7 +66,7 @@ describe("invariant 1: no accepted schedule is lost", () => {
     // No test hook fires it: the runtime's own alarm, restored from storage, does.
     const [delivery] = await waitForDeliveries(t.sink, 1);
     expect(JSON.parse(delivery!.body).scheduleId).toBe(created.body.id);
-    await waitForStatus(t.apiKey, created.body.id, "completed");
+    await waitForScheduleStatus(t.apiKey, created.body.id, "completed");
   });
 
   it("execute-now fires a schedule due next year at once", async () => {
@@ -90,7 +80,7 @@ describe("invariant 1: no accepted schedule is lost", () => {
     );
     await runUserAlarm(t.id, "eager");
     await waitForDeliveries(t.sink, 1);
-    await waitForStatus(t.apiKey, created.body.id, "completed");
+    await waitForScheduleStatus(t.apiKey, created.body.id, "completed");
   });
 });
 
@@ -115,7 +105,7 @@ describe("invariant 3: a lost attempt is sent again, and a late answer to it is 
     });
     await evictDurableObject(userStub(t.id, "leased"));
     await runUserAlarm(t.id, "leased");
-    const done = await waitForStatus(t.apiKey, created.body.id, "completed");
+    const done = await waitForScheduleStatus(t.apiKey, created.body.id, "completed");
     expect(done.attempts).toBe(2);
     const both = await waitForDeliveries(t.sink, 2);
     expect(new Set(both.map((d) => d.headers["webhook-id"])).size).toBe(1);
@@ -153,7 +143,7 @@ describe("the executor", () => {
     });
     await runUserAlarm(t.id, "retried");
     // The retry is the object's own alarm, re-armed for the backoff time: nothing here triggers it.
-    const done = await waitForStatus(t.apiKey, created.body.id, "completed");
+    const done = await waitForScheduleStatus(t.apiKey, created.body.id, "completed");
     expect(done.attempts).toBe(2);
     const received = await deliveries(t.sink);
     expect(received.map((d) => JSON.parse(d.body).attempt)).toEqual([1, 2]);
@@ -167,7 +157,7 @@ describe("the executor", () => {
       body: { userId: "gone", notificationId: "n", scheduledTime: inSeconds(0) },
     });
     await runUserAlarm(t.id, "gone");
-    const failed = await waitForStatus(t.apiKey, created.body.id, "failed");
+    const failed = await waitForScheduleStatus(t.apiKey, created.body.id, "failed");
     expect(failed.attempts).toBe(1);
     expect(await deliveries(t.sink)).toHaveLength(1);
   });

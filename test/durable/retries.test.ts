@@ -18,21 +18,11 @@ import {
   runUserAlarm,
   type TestTenant,
   userStub,
+  waitForScheduleStatus,
 } from "../support/api";
 
 type Schedule = { id: string; status: string; attempts: number };
 type Attempt = { attempt: number; status: string; httpStatus: number | null; executionId: string };
-
-async function completed(t: TestTenant, id: string, timeout = 20_000): Promise<Schedule> {
-  return vi.waitFor(
-    async () => {
-      const s = (await call<Schedule>("GET", `/v1/schedules/${id}`, { key: t.apiKey })).body;
-      if (s.status !== "completed") throw new Error(`still ${s.status}`);
-      return s;
-    },
-    { timeout, interval: 50 },
-  );
-}
 
 function create(t: TestTenant, userId: string, retryConfig: Record<string, unknown>) {
   return call<Schedule>("POST", "/v1/schedules", {
@@ -52,7 +42,7 @@ describe("retries", () => {
       maxDelaySeconds: 10,
     });
     await runUserAlarm(t.id, "flaky");
-    const done = await completed(t, created.body.id);
+    const done = await waitForScheduleStatus(t.apiKey, created.body.id, "completed", 20_000);
     expect(done.attempts).toBe(3);
     const received = await deliveries(t.sink);
     expect(received).toHaveLength(3);
@@ -80,7 +70,7 @@ describe("retries", () => {
       maxDelaySeconds: 0,
     });
     await runUserAlarm(t.id, "limited");
-    await completed(t, created.body.id);
+    await waitForScheduleStatus(t.apiKey, created.body.id, "completed", 20_000);
     const [first, second] = await deliveries(t.sink);
     expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(2000);
   });
@@ -103,7 +93,7 @@ describe("retries", () => {
       { timeout: 10_000, interval: 20 },
     );
     await evictDurableObject(userStub(t.id, "evicted-retry"));
-    const done = await completed(t, created.body.id);
+    const done = await waitForScheduleStatus(t.apiKey, created.body.id, "completed", 20_000);
     expect(done.attempts).toBe(2);
   });
 });
@@ -150,6 +140,6 @@ describe("messages that waited long in the Queue", () => {
     await worker.queue(current, env, ctx2);
     expect((await getQueueResult(current, ctx2)).explicitAcks).toEqual(["late-1"]);
     expect(await deliveries(t.sink)).toHaveLength(2);
-    await completed(t, created.body.id);
+    await waitForScheduleStatus(t.apiKey, created.body.id, "completed", 20_000);
   });
 });

@@ -126,6 +126,30 @@ export function verifySignature(secret: string, delivery: Delivery): Record<stri
   }) as Record<string, unknown>;
 }
 
+export interface ScheduleState {
+  id: string;
+  status: string;
+  attempts: number;
+  failureReason: string | null;
+}
+
+/** Poll the schedule (never a fixed sleep) until it reaches `status`. */
+export async function waitForScheduleStatus(
+  key: string,
+  id: string,
+  status: string,
+  timeout = 15_000,
+): Promise<ScheduleState> {
+  return vi.waitFor(
+    async () => {
+      const s = (await call<ScheduleState>("GET", `/v1/schedules/${id}`, { key })).body;
+      if (s.status !== status) throw new Error(`still ${s.status}`);
+      return s;
+    },
+    { timeout, interval: 50 },
+  );
+}
+
 export function inSeconds(seconds: number): string {
   return new Date(Date.now() + seconds * 1000).toISOString();
 }
