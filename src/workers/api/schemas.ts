@@ -113,6 +113,15 @@ function decodeCursor<T>(cursor: string, isValid: (value: unknown) => value is T
   }
 }
 
+/** A keyset list position: the sort instant and id of the last row already returned. */
+export type KeysetPosition = { at: number; id: string };
+
+export const isKeysetPosition = (v: unknown): v is KeysetPosition =>
+  typeof v === "object" &&
+  v !== null &&
+  typeof (v as KeysetPosition).at === "number" &&
+  typeof (v as KeysetPosition).id === "string";
+
 /** The position a list's `cursor` names (undefined for the first page); a foreign cursor is a 400. */
 export function cursorPosition<T>(
   cursor: string | undefined,

@@ -53,7 +53,7 @@ export function tenantStore(database: D1Database, tenantId: string) {
     },
 
     /** Newest first; `before` is the (createdAt, id) of the last key already seen, so ties are not skipped. */
-    async listApiKeys(limit: number, before?: { createdAt: number; id: string }): Promise<ApiKeyRecord[]> {
+    async listApiKeys(limit: number, before?: { at: number; id: string }): Promise<ApiKeyRecord[]> {
       return db
         .select({
           id: apiKeys.id,
@@ -69,8 +69,8 @@ export function tenantStore(database: D1Database, tenantId: string) {
             isNull(apiKeys.revokedAt),
             before
               ? or(
-                  lt(apiKeys.createdAt, before.createdAt),
-                  and(eq(apiKeys.createdAt, before.createdAt), lt(apiKeys.id, before.id)),
+                  lt(apiKeys.createdAt, before.at),
+                  and(eq(apiKeys.createdAt, before.at), lt(apiKeys.id, before.id)),
                 )
               : undefined,
           ),
@@ -152,7 +152,8 @@ export function tenantStore(database: D1Database, tenantId: string) {
         .run();
     },
 
-    async listDeadLetters(limit: number, before?: { failedAt: number; id: string }) {
+    /** Newest first; `before` is the (failedAt, id) of the last dead letter already seen. */
+    async listDeadLetters(limit: number, before?: { at: number; id: string }) {
       return db
         .select()
         .from(deadLetters)
@@ -161,8 +162,8 @@ export function tenantStore(database: D1Database, tenantId: string) {
             eq(deadLetters.tenantId, tenantId),
             before
               ? or(
-                  lt(deadLetters.failedAt, before.failedAt),
-                  and(eq(deadLetters.failedAt, before.failedAt), lt(deadLetters.id, before.id)),
+                  lt(deadLetters.failedAt, before.at),
+                  and(eq(deadLetters.failedAt, before.at), lt(deadLetters.id, before.id)),
                 )
               : undefined,
           ),

@@ -6,7 +6,9 @@ import {
   bearerSecurity,
   cursorPosition,
   encodeCursor,
+  isKeysetPosition,
   jsonResponse,
+  type KeysetPosition,
   ListQuerySchema,
   listOf,
   problemResponses,
@@ -27,22 +29,15 @@ export const route = createRoute({
   },
 });
 
-type Position = { createdAt: number; id: string };
-const isPosition = (v: unknown): v is Position =>
-  typeof v === "object" &&
-  v !== null &&
-  typeof (v as Position).createdAt === "number" &&
-  typeof (v as Position).id === "string";
-
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { limit, cursor } = c.req.valid("query");
-  const before = cursorPosition(cursor, isPosition);
+  const before = cursorPosition(cursor, isKeysetPosition);
   const keys = await tenantStore(c.env.DB, c.get("caller").tenantId).listApiKeys(limit + 1, before);
   const page = keys.slice(0, limit);
   const last = page.at(-1);
   const nextCursor =
     keys.length > limit && last
-      ? encodeCursor({ createdAt: last.createdAt, id: last.id } satisfies Position)
+      ? encodeCursor({ at: last.createdAt, id: last.id } satisfies KeysetPosition)
       : null;
   return c.json({ data: page.map(apiKeyView), nextCursor }, 200);
 };

@@ -6,7 +6,9 @@ import {
   bearerSecurity,
   cursorPosition,
   encodeCursor,
+  isKeysetPosition,
   jsonResponse,
+  type KeysetPosition,
   ListQuerySchema,
   listOf,
   problemResponses,
@@ -27,20 +29,15 @@ export const route = createRoute({
   },
 });
 
-type Position = { failedAt: number; id: string };
-const isPosition = (v: unknown): v is Position =>
-  typeof v === "object" &&
-  v !== null &&
-  typeof (v as Position).failedAt === "number" &&
-  typeof (v as Position).id === "string";
-
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { limit, cursor } = c.req.valid("query");
-  const before = cursorPosition(cursor, isPosition);
+  const before = cursorPosition(cursor, isKeysetPosition);
   const rows = await tenantStore(c.env.DB, c.get("caller").tenantId).listDeadLetters(limit + 1, before);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   const nextCursor =
-    rows.length > limit && last ? encodeCursor({ failedAt: last.failedAt, id: last.id }) : null;
+    rows.length > limit && last
+      ? encodeCursor({ at: last.failedAt, id: last.id } satisfies KeysetPosition)
+      : null;
   return c.json({ data: page.map(deadLetterView), nextCursor }, 200);
 };

@@ -6,7 +6,9 @@ import {
   bearerSecurity,
   cursorPosition,
   encodeCursor,
+  isKeysetPosition,
   jsonResponse,
+  type KeysetPosition,
   ListQuerySchema,
   listOf,
   problemResponses,
@@ -41,29 +43,22 @@ export const route = createRoute({
   },
 });
 
-type Position = { t: number; id: string };
-const isPosition = (v: unknown): v is Position =>
-  typeof v === "object" &&
-  v !== null &&
-  typeof (v as Position).t === "number" &&
-  typeof (v as Position).id === "string";
-
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { userId } = c.req.valid("param");
   const query = c.req.valid("query");
   const owner = { tenantId: c.get("caller").tenantId, userId };
-  const after = cursorPosition(query.cursor, isPosition);
+  const after = cursorPosition(query.cursor, isKeysetPosition);
   const page = await userScheduler(c.env, owner).listSchedules(owner, {
     status: query.status,
     from: query.from ? parseInstant(query.from)! : undefined,
     to: query.to ? parseInstant(query.to)! : undefined,
     limit: query.limit,
-    after: after ? { scheduledTime: after.t, id: after.id } : undefined,
+    after: after ? { scheduledTime: after.at, id: after.id } : undefined,
   });
   const last = page.data.at(-1);
   const nextCursor =
     page.hasMore && last
-      ? encodeCursor({ t: Date.parse(last.scheduledTime), id: last.id } satisfies Position)
+      ? encodeCursor({ at: Date.parse(last.scheduledTime), id: last.id } satisfies KeysetPosition)
       : null;
   return c.json({ data: page.data, nextCursor }, 200);
 };
