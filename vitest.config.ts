@@ -14,6 +14,8 @@ export default defineConfig(async () => {
             ADMIN_TOKEN: "test-admin-token",
             ALLOW_PRIVATE_WEBHOOK_TARGETS: "true",
             EXECUTION_LEASE_MS: "120000",
+            // A tripped circuit in the breaker test probes again after 2 s, not 30.
+            CIRCUIT_OPEN_MS: "2000",
             // Two fixed test keys: k2 encrypts, k1 is an older key that must still decrypt.
             ENCRYPTION_KEYS: `k2:${btoa("k2-test-key-k2-test-key-k2-test!")},k1:${btoa("k1-test-key-k1-test-key-k1-test!")}`,
           },

@@ -43,6 +43,10 @@ export interface Owner {
 
 /** Due rows claimed per alarm run; more due rows re-arm the alarm at once. */
 const CLAIM_BATCH = 500;
+/** Execution history is bounded: attempts per schedule, and age (compacted at most daily). */
+const ATTEMPTS_KEPT_PER_SCHEDULE = 50;
+const HISTORY_RETENTION_MS = 90 * 24 * 3600_000;
+const COMPACTION_INTERVAL_MS = 24 * 3600_000;
 
 /**
  * One object per (tenant, user): the user's schedules, attempts and settings in SQLite, and one
@@ -61,6 +65,8 @@ export class UserScheduler extends DurableObject<Env> {
   #armedAt: number | null | undefined;
   /** No executing row's lease ends before this (a lower bound; 0 = unknown, so look). */
   #leaseFloor = 0;
+  /** When old attempts were last deleted (meta, so a restarted object does not redo it). */
+  #compactedAt: number;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -72,6 +78,7 @@ export class UserScheduler extends DurableObject<Env> {
     this.#owner =
       stored.tenant_id && stored.user_id ? { tenantId: stored.tenant_id, userId: stored.user_id } : null;
     this.#settings = stored.user_settings ? (JSON.parse(stored.user_settings) as UserSettings) : null;
+    this.#compactedAt = Number(stored.history_compacted_at ?? 0);
   }
 
   /**
@@ -317,6 +324,7 @@ export class UserScheduler extends DurableObject<Env> {
     // The alarm that woke us is consumed and rows are about to change: unknown until recomputed.
     this.#armedAt = undefined;
     const claimed = await this.#claimDueSchedules(Date.now());
+    this.#compactHistory(Date.now());
     try {
       for (const chunk of chunkForQueue(claimed)) {
         await this.env.EXECUTIONS.sendBatch(chunk.map((body) => ({ body, contentType: "json" as const })));
@@ -374,6 +382,13 @@ export class UserScheduler extends DurableObject<Env> {
         executionMessage(owner, await this.#opened(c.row), c.executionId, c.attempt, now),
       ),
     );
+  }
+
+  #compactHistory(now: number): void {
+    if (now - this.#compactedAt < COMPACTION_INTERVAL_MS) return;
+    this.#store.pruneAttempts(null, ATTEMPTS_KEPT_PER_SCHEDULE, now - HISTORY_RETENTION_MS);
+    this.#meta.write({ history_compacted_at: String(now) });
+    this.#compactedAt = now;
   }
 
   // ---- encryption at rest --------------------------------------------------------------------
@@ -435,6 +450,33 @@ export class UserScheduler extends DurableObject<Env> {
     const leaseUntil = Date.now() + numberVar(this.env.EXECUTION_LEASE_MS, 120_000);
     this.#store.update(row.id, { leaseUntil });
     await this.#armAlarm({ removed: [row.leaseUntil], added: [leaseUntil] });
+    return true;
+  }
+
+  /**
+   * The endpoint's circuit is open: this attempt never reached the webhook, so it is not counted.
+   * The row waits as pending until the circuit may let a probe through (same execution, same
+   * attempt number next time), owned by the alarm like any retry.
+   */
+  async deferAttempt(
+    owner: Owner,
+    attempt: { scheduleId: string; executionId: string; attempt: number; until: number },
+  ): Promise<boolean> {
+    if (!this.#bindOwner(owner, false)) return false;
+    const row = this.#store.get(attempt.scheduleId);
+    if (!row || !isCurrentAttempt(row, attempt)) return false;
+    const deferred = {
+      status: "pending",
+      attempts: row.attempts - 1,
+      dueAt: attempt.until,
+      leaseUntil: null,
+      updatedAt: Date.now(),
+    } satisfies Partial<ScheduleRow>;
+    this.ctx.storage.transactionSync(() => {
+      this.#store.deleteAttempt(row.id, attempt.executionId, attempt.attempt);
+      this.#store.update(row.id, deferred);
+    });
+    await this.#armAlarm({ removed: [wakeTime(row)], added: [attempt.until] });
     return true;
   }
 
@@ -528,6 +570,7 @@ export class UserScheduler extends DurableObject<Env> {
 
   /** Dead-letter retry: a failed schedule becomes pending again, due now, as a new execution. */
   async requeueFailed(owner: Owner, id: string) {
+    if (this.#owner) this.#store.pruneAttempts(id, ATTEMPTS_KEPT_PER_SCHEDULE - 1, 0);
     return this.#transition(owner, id, "requeue", (_row, now) => ({
       status: "pending",
       dueAt: now,

@@ -1,3 +1,4 @@
+import type { EndpointCircuit } from "../durable-objects/endpoint-circuit";
 import type { UserScheduler } from "../durable-objects/user-scheduler";
 import type { ExecutionMessage } from "../lib/schedules/delivery";
 
@@ -5,6 +6,7 @@ import type { ExecutionMessage } from "../lib/schedules/delivery";
 export interface Env {
   DB: D1Database;
   USER_SCHEDULER: DurableObjectNamespace<UserScheduler>;
+  ENDPOINT_CIRCUIT: DurableObjectNamespace<EndpointCircuit>;
   EXECUTIONS: Queue<ExecutionMessage>;
   /** Secret: operator token for POST /v1/admin/tenants. */
   ADMIN_TOKEN?: string;
@@ -15,6 +17,8 @@ export interface Env {
   EXECUTION_LEASE_MS?: string;
   WEBHOOK_TIMEOUT_MS?: string;
   ALLOW_PRIVATE_WEBHOOK_TARGETS?: string;
+  CIRCUIT_MIN_FAILURES?: string;
+  CIRCUIT_OPEN_MS?: string;
 }
 
 type WorkerBindings = Env;

@@ -4,6 +4,7 @@ import { runScheduledMaintenance } from "./cron/scheduled";
 import type { Env } from "./env";
 import { consumeExecutions } from "./executor/consumer";
 
+export { EndpointCircuit } from "../durable-objects/endpoint-circuit";
 export { UserScheduler } from "../durable-objects/user-scheduler";
 
 const api = buildApi();

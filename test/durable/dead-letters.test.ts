@@ -1,4 +1,9 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  getQueueResult,
+  runInDurableObject,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { ExecutionMessage } from "../../src/lib/schedules/delivery";
@@ -10,6 +15,7 @@ import {
   programReceiver,
   runUserAlarm,
   type TestTenant,
+  userStub,
   waitForDeliveries,
   waitForScheduleStatus,
 } from "../support/api";
@@ -65,6 +71,75 @@ describe("dead letters", () => {
     const after = await call<{ data: DeadLetter[] }>("GET", "/v1/dead-letters", { key: t.apiKey });
     expect(after.body.data[0]!.retriedAt).not.toBeNull();
     expect((await call("POST", `/v1/dead-letters/${letter!.id}/retry`, { key: t.apiKey })).status).toBe(409);
+  });
+
+  it("history stays bounded: a requeued schedule keeps its newest 50 attempts", async () => {
+    const t = await createTenant();
+    await programReceiver(t.sink, [{ status: 410 }]);
+    const created = await call<Schedule>("POST", "/v1/schedules", {
+      key: t.apiKey,
+      body: { userId: "long-history", notificationId: "n", scheduledTime: inSeconds(0) },
+    });
+    await waitForScheduleStatus(t.apiKey, created.body.id, "failed");
+    const [letter] = await deadLettersOf(t);
+    // 60 older executions' attempts, as years of requeues would leave them.
+    await runInDurableObject(userStub(t.id, "long-history"), (_instance, state) => {
+      for (let i = 0; i < 60; i++) {
+        state.storage.sql.exec(
+          `INSERT INTO attempts (schedule_id, attempt, id, execution_id, status, started_at, finished_at)
+           VALUES (?, 1, ?, ?, 'failed', ?, ?)`,
+          created.body.id,
+          `att_old${i}`,
+          `exe_old${i}`,
+          Date.now() - 86_400_000 + i,
+          Date.now() - 86_400_000 + i,
+        );
+      }
+    });
+    await call("POST", `/v1/dead-letters/${letter!.id}/retry`, { key: t.apiKey });
+    await waitForScheduleStatus(t.apiKey, created.body.id, "completed");
+    const history = await call<{ data: { executionId: string }[] }>(
+      "GET",
+      `/v1/schedules/${created.body.id}/executions`,
+      { key: t.apiKey },
+    );
+    expect(history.body.data).toHaveLength(50);
+    // The newest survive: the real 410 attempt and the requeued delivery; the oldest went first.
+    const kept = new Set(history.body.data.map((a) => a.executionId));
+    expect(kept.has("exe_old0")).toBe(false);
+    expect(kept.has("exe_old59")).toBe(true);
+  });
+
+  it("history stays bounded in time: attempts finished more than 90 days ago are compacted away", async () => {
+    const t = await createTenant();
+    const created = await call<Schedule>("POST", "/v1/schedules", {
+      key: t.apiKey,
+      body: { userId: "old-history", notificationId: "n", scheduledTime: inSeconds(3600) },
+    });
+    const day = 86_400_000;
+    await runInDurableObject(userStub(t.id, "old-history"), (_instance, state) => {
+      for (const [id, age] of [
+        ["exe_91_days", 91 * day],
+        ["exe_89_days", 89 * day],
+      ] as const) {
+        state.storage.sql.exec(
+          `INSERT INTO attempts (schedule_id, attempt, id, execution_id, status, started_at, finished_at)
+           VALUES (?, 1, ?, ?, 'completed', ?, ?)`,
+          created.body.id,
+          `att_${id}`,
+          id,
+          Date.now() - age,
+          Date.now() - age,
+        );
+      }
+    });
+    await runUserAlarm(t.id, "old-history");
+    const history = await call<{ data: { executionId: string }[] }>(
+      "GET",
+      `/v1/schedules/${created.body.id}/executions`,
+      { key: t.apiKey },
+    );
+    expect(history.body.data.map((a) => a.executionId)).toEqual(["exe_89_days"]);
   });
 
   it("exhausted retries end failed with one dead letter counting every attempt", async () => {

@@ -18,6 +18,7 @@ import {
   runUserAlarm,
   type TestTenant,
   userStub,
+  waitForDeliveries,
   waitForScheduleStatus,
 } from "../support/api";
 
@@ -141,5 +142,68 @@ describe("messages that waited long in the Queue", () => {
     expect((await getQueueResult(current, ctx2)).explicitAcks).toEqual(["late-1"]);
     expect(await deliveries(t.sink)).toHaveLength(2);
     await waitForScheduleStatus(t.apiKey, created.body.id, "completed", 20_000);
+  });
+});
+
+describe("a consumer that dies mid-batch", () => {
+  it("is redelivered the whole batch: each schedule is delivered again and completes exactly once", async () => {
+    const t = await createTenant();
+    // The first consumer's two POSTs hang: it "dies" with the batch in flight, nothing acknowledged.
+    await programReceiver(t.sink, [
+      { status: 200, delayMs: 1500 },
+      { status: 200, delayMs: 1500 },
+    ]);
+    const retry = { maxRetries: 3, backoff: "fixed", initialDelaySeconds: 1, maxDelaySeconds: 1 };
+    const ids = [(await create(t, "batch-a", retry)).body.id, (await create(t, "batch-b", retry)).body.id];
+    const firstTry = await waitForDeliveries(t.sink, 2);
+    // The Queue hands the same messages out again (attempts: 2) to another consumer.
+    const redelivered = createMessageBatch<ExecutionMessage>(
+      "executions",
+      firstTry.map((d, i) => {
+        const body = JSON.parse(d.body);
+        return {
+          id: `redelivered-${i}`,
+          timestamp: new Date(),
+          attempts: 2,
+          body: {
+            tenantId: t.id,
+            userId: body.userId,
+            scheduleId: body.scheduleId,
+            executionId: body.executionId,
+            attempt: body.attempt,
+            body,
+          },
+        };
+      }),
+    );
+    const ctx = createExecutionContext();
+    await worker.queue(redelivered, env, ctx);
+    expect((await getQueueResult(redelivered, ctx)).explicitAcks.sort()).toEqual([
+      "redelivered-0",
+      "redelivered-1",
+    ]);
+    for (const id of ids) {
+      const done = await waitForScheduleStatus(t.apiKey, id, "completed", 10_000);
+      expect(done.attempts).toBe(1);
+    }
+    // The hung first POSTs finish and report too: stale by then, ignored; history stays one row each.
+    await vi.waitFor(
+      async () => {
+        const all = await deliveries(t.sink);
+        if (all.length < 4 || all.some((d) => d.answeredAt === null)) throw new Error("POSTs still hanging");
+      },
+      { timeout: 5_000, interval: 20 },
+    );
+    for (const id of ids) {
+      const history = await call<{ data: Attempt[] }>("GET", `/v1/schedules/${id}/executions`, {
+        key: t.apiKey,
+      });
+      expect(history.body.data.map((a) => [a.attempt, a.status])).toEqual([[1, "completed"]]);
+    }
+    const received = await deliveries(t.sink);
+    const byWebhookId = new Map<string, number>();
+    for (const d of received)
+      byWebhookId.set(d.headers["webhook-id"]!, (byWebhookId.get(d.headers["webhook-id"]!) ?? 0) + 1);
+    expect([...byWebhookId.values()]).toEqual([2, 2]);
   });
 });

@@ -85,6 +85,8 @@ export function runUserAlarm(tenantId: string, userId: string): Promise<boolean>
 
 export interface Delivery {
   receivedAt: number;
+  /** When the receiver answered (null while a programmed delay still holds the answer). */
+  answeredAt: number | null;
   headers: Record<string, string>;
   body: string;
 }

@@ -1,7 +1,8 @@
 // Stand-in for a tenant's webhook receiver (the outside world), run as its own Worker.
 // POST /hooks/<sink>            records the delivery, answers per the sink's program (default 200)
 // POST /__program/<sink>        {"responses":[{"status":500,"headers":{},"delayMs":0}, ...]} queued answers
-// GET  /__deliveries/<sink>     every delivery recorded for the sink, in arrival order
+// GET  /__deliveries/<sink>     every delivery recorded for the sink, in arrival order (answeredAt
+//                               stays null while a programmed delay holds the answer)
 const deliveries = new Map();
 const programs = new Map();
 
@@ -20,10 +21,17 @@ export default {
     if (kind === "hooks" && request.method === "POST") {
       const body = await request.text();
       const list = deliveries.get(sink) ?? [];
-      list.push({ receivedAt: Date.now(), headers: Object.fromEntries(request.headers), body });
+      const entry = {
+        receivedAt: Date.now(),
+        answeredAt: null,
+        headers: Object.fromEntries(request.headers),
+        body,
+      };
+      list.push(entry);
       deliveries.set(sink, list);
       const next = programs.get(sink)?.shift() ?? { status: 200 };
       if (next.delayMs) await new Promise((resolve) => setTimeout(resolve, next.delayMs));
+      entry.answeredAt = Date.now();
       return new Response(next.body ?? "ok", { status: next.status, headers: next.headers ?? {} });
     }
     return new Response(`receiver: nothing at ${request.method} ${url.pathname}`, { status: 404 });

@@ -177,6 +177,40 @@ export class ScheduleStore {
     );
   }
 
+  /** An attempt that never reached the webhook (the endpoint's circuit was open): no history. */
+  deleteAttempt(scheduleId: string, executionId: string, attempt: number): void {
+    this.#run(
+      "attempt.delete",
+      () =>
+        this.db
+          .delete(attempts)
+          .where(
+            and(
+              eq(attempts.scheduleId, p("scheduleId")),
+              eq(attempts.executionId, p("executionId")),
+              eq(attempts.attempt, p("attempt")),
+            ),
+          ),
+      { scheduleId, executionId, attempt },
+    );
+  }
+
+  /**
+   * Bounded history: at most `keep` attempts per schedule (requeued dead letters add executions)
+   * and none finished before `finishedBefore`.
+   */
+  pruneAttempts(scheduleId: string | null, keep: number, finishedBefore: number): void {
+    if (scheduleId) {
+      this.storage.exec(
+        `DELETE FROM attempts WHERE schedule_id = ?1 AND id NOT IN
+           (SELECT id FROM attempts WHERE schedule_id = ?1 ORDER BY started_at DESC, attempt DESC LIMIT ?2)`,
+        scheduleId,
+        keep,
+      );
+    }
+    this.storage.exec("DELETE FROM attempts WHERE finished_at < ?", finishedBefore);
+  }
+
   /** The first report of each event per execution counts; a repeat writes nothing (returns false). */
   recordDeliveryEvent(event: typeof deliveryEvents.$inferInsert): boolean {
     const cursor = this.#run(

@@ -82,3 +82,20 @@ export const deadLetters = sqliteTable(
     index("dead_letters_tenant_failed").on(t.tenantId, t.failedAt),
   ],
 );
+
+/**
+ * Where each tenant endpoint's circuit breaker stands, written by its EndpointCircuit object on
+ * every transition (rare), so that /health and GET /v1/tenant can show it without asking objects.
+ */
+export const endpointCircuits = sqliteTable(
+  "endpoint_circuits",
+  {
+    tenantId: text("tenant_id").primaryKey(),
+    status: text("status", { enum: ["closed", "open", "half_open"] }).notNull(),
+    reason: text("reason").notNull(),
+    openedAt: integer("opened_at"),
+    retryAt: integer("retry_at"),
+    changedAt: integer("changed_at").notNull(),
+  },
+  (t) => [index("endpoint_circuits_status").on(t.status)],
+);

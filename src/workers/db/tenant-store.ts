@@ -1,11 +1,19 @@
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, ne, or } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { apiKeys, auditLog, deadLetters, idempotencyKeys, tenants } from "../../lib/db/d1-schema";
+import {
+  apiKeys,
+  auditLog,
+  deadLetters,
+  endpointCircuits,
+  idempotencyKeys,
+  tenants,
+} from "../../lib/db/d1-schema";
 import { newId } from "../../lib/ids";
 import type { ExecutionFailure } from "../../lib/schedules/delivery";
 import type { Role, TenantRecord, TenantSettings } from "../api/context";
 
 type TenantRow = typeof tenants.$inferSelect;
+export type CircuitRow = typeof endpointCircuits.$inferSelect;
 
 function toTenant(row: TenantRow): TenantRecord {
   return { ...row, settings: JSON.parse(row.settings) as TenantSettings };
@@ -189,6 +197,20 @@ export function tenantStore(database: D1Database, tenantId: string) {
         .run();
     },
 
+    /** The endpoint circuit's latest transition (written by the EndpointCircuit object). */
+    async recordCircuit(circuit: Omit<CircuitRow, "tenantId">) {
+      const row = { tenantId, ...circuit };
+      await db
+        .insert(endpointCircuits)
+        .values(row)
+        .onConflictDoUpdate({ target: endpointCircuits.tenantId, set: row })
+        .run();
+    },
+
+    async getCircuit(): Promise<CircuitRow | undefined> {
+      return db.select().from(endpointCircuits).where(eq(endpointCircuits.tenantId, tenantId)).get();
+    },
+
     async releaseIdempotencyKey(key: string) {
       await db
         .delete(idempotencyKeys)
@@ -248,6 +270,18 @@ export const systemStore = {
       }),
     ]);
     return keyId;
+  },
+
+  /** Operations view across tenants: endpoints whose circuit is not closed (for /health). */
+  async unhealthyEndpoints(database: D1Database, limit = 50) {
+    const db = drizzle(database);
+    return db
+      .select()
+      .from(endpointCircuits)
+      .where(ne(endpointCircuits.status, "closed"))
+      .orderBy(desc(endpointCircuits.changedAt))
+      .limit(limit)
+      .all();
   },
 
   /** Housekeeping across tenants: idempotency records older than 24 h. */

@@ -1,13 +1,16 @@
+import { endpointFailed } from "../../lib/retry/circuit-breaker";
 import type { ExecutionMessage } from "../../lib/schedules/delivery";
 import { userScheduler } from "../api/user-scheduler";
 import { type Env, numberVar } from "../env";
+import { gateAttempts, reportAttempts } from "./circuit";
 import { deliverExecution, recordDeadLetter } from "./deliver";
 
 /**
  * The Queue consumer: every message of a batch is delivered concurrently and acknowledged on its
  * own, so one slow or failing webhook never holds back or re-sends its neighbours. A message whose
  * processing throws (the owning object unreachable) is retried by the Queue; once the Queue gives up
- * it arrives on the dead-letter queue, below.
+ * it arrives on the dead-letter queue, below. Each tenant's endpoint has a circuit breaker: while
+ * it is open, attempts go back to their objects to wait, uncounted.
  */
 export async function consumeExecutions(
   batch: MessageBatch<ExecutionMessage>,
@@ -15,27 +18,94 @@ export async function consumeExecutions(
   ctx?: ExecutionContext,
 ): Promise<void> {
   if (batch.queue.endsWith("-dlq")) return consumeDeadLetters(batch, env);
-  await Promise.all(
-    batch.messages.map(async (message) => {
-      try {
-        if (!(await stillCurrent(env, message))) {
-          message.ack();
-          return;
-        }
-        await deliverExecution(env, message.body, ctx);
+  const current = await Promise.all(
+    batch.messages.map((message) =>
+      settle(message, async () => {
+        if (await stillCurrent(env, message)) return message;
         message.ack();
-      } catch (error) {
-        console.error(
-          JSON.stringify({
-            msg: "delivery processing failed",
-            scheduleId: message.body.scheduleId,
-            error: String(error),
-          }),
-        );
-        message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
-      }
-    }),
+        return null;
+      }),
+    ),
   );
+  const byTenant = new Map<string, Message<ExecutionMessage>[]>();
+  for (const message of current) {
+    if (!message) continue;
+    const group = byTenant.get(message.body.tenantId) ?? [];
+    group.push(message);
+    byTenant.set(message.body.tenantId, group);
+  }
+  await Promise.all(
+    [...byTenant].map(([tenantId, messages]) => deliverToTenant(env, tenantId, messages, ctx)),
+  );
+}
+
+async function deliverToTenant(
+  env: Env,
+  tenantId: string,
+  messages: Message<ExecutionMessage>[],
+  ctx?: ExecutionContext,
+): Promise<void> {
+  const gate = await gateAttempts(env, tenantId, messages.length);
+  const admitted = messages.slice(0, gate.deliver);
+  const deferred = messages.slice(gate.deliver);
+  const counts = { successes: 0, failures: 0 };
+  await Promise.all([
+    ...admitted.map((message) =>
+      settle(message, async () => {
+        const outcome = await deliverExecution(env, message.body, ctx);
+        if (endpointFailed(outcome.httpStatus)) counts.failures++;
+        else counts.successes++;
+        message.ack();
+      }),
+    ),
+    ...deferred.map((message) =>
+      settle(message, async () => {
+        const { tenantId, userId, scheduleId, executionId, attempt } = message.body;
+        const owner = { tenantId, userId };
+        await userScheduler(env, owner).deferAttempt(owner, {
+          scheduleId,
+          executionId,
+          attempt,
+          until: gate.deferUntil,
+        });
+        message.ack();
+      }),
+    ),
+  ]);
+  if (deferred.length > 0) {
+    console.log(
+      JSON.stringify({
+        msg: "endpoint circuit open: attempts deferred",
+        tenantId,
+        deferred: deferred.length,
+        until: new Date(gate.deferUntil).toISOString(),
+      }),
+    );
+  }
+  if (counts.successes + counts.failures === 0) return;
+  const report = reportAttempts(env, tenantId, counts, gate.probe).catch((error: unknown) =>
+    console.error(JSON.stringify({ msg: "circuit report failed", tenantId, error: String(error) })),
+  );
+  // A probe's result decides when the endpoint gets traffic again: report it before finishing.
+  if (gate.probe || !ctx) await report;
+  else ctx.waitUntil(report);
+}
+
+/** Run one message's step; if it throws, the Queue retries the message with backoff. */
+async function settle<T>(message: Message<ExecutionMessage>, step: () => Promise<T>): Promise<T | null> {
+  try {
+    return await step();
+  } catch (error) {
+    console.error(
+      JSON.stringify({
+        msg: "delivery processing failed",
+        scheduleId: message.body.scheduleId,
+        error: String(error),
+      }),
+    );
+    message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
+    return null;
+  }
 }
 
 /**

@@ -89,7 +89,7 @@ export async function deliverExecution(
   env: Env,
   message: ExecutionMessage,
   ctx?: ExecutionContext,
-): Promise<void> {
+): Promise<DeliveryOutcome> {
   const owner = { tenantId: message.tenantId, userId: message.userId };
   const startedAt = Date.now();
   const target = await deliveryTarget(env, message.tenantId, ctx);
@@ -144,6 +144,7 @@ export async function deliverExecution(
   }
   const receipt = await userScheduler(env, owner).recordDeliveryOutcome(owner, outcome);
   await recordDeadLetter(env, message.tenantId, receipt);
+  return outcome;
 }
 
 /**

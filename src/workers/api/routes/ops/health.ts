@@ -1,5 +1,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { parseKeyring } from "../../../../lib/crypto/encryption";
+import { timingSafeEqual } from "../../../../lib/crypto/hash";
+import { systemStore } from "../../../db/tenant-store";
 import type { AppEnv } from "../../context";
 import { jsonResponse } from "../../schemas";
 
@@ -8,6 +10,26 @@ const HealthSchema = z
   .object({
     status: z.enum(["healthy", "degraded", "unhealthy"]),
     checks: z.object({ d1: Check, durableObjects: Check, queue: Check, optimizer: Check, encryption: Check }),
+    details: z.object({
+      webhookCircuits: z
+        .object({
+          open: z.number(),
+          halfOpen: z.number(),
+          endpoints: z
+            .array(
+              z.object({
+                tenantId: z.string(),
+                status: z.enum(["open", "half_open"]),
+                reason: z.string(),
+                retryAt: z.string().nullable(),
+                changedAt: z.string(),
+              }),
+            )
+            .optional()
+            .openapi({ description: "Only with the operator's ADMIN_TOKEN as bearer" }),
+        })
+        .openapi({ description: "Tenant endpoints whose circuit breaker is not closed (up to 50)" }),
+    }),
     version: z.string(),
   })
   .openapi("Health");
@@ -35,11 +57,39 @@ async function probe(check: () => Promise<unknown>): Promise<"ok" | "down"> {
   }
 }
 
+/** Open circuits are the tenants' endpoints failing, not this service: details, not status. */
+async function webhookCircuits(db: D1Database, operator: boolean) {
+  try {
+    const rows = await systemStore.unhealthyEndpoints(db);
+    const endpoints = rows.map((r) => ({
+      tenantId: r.tenantId,
+      status: r.status as "open" | "half_open",
+      reason: r.reason,
+      retryAt: r.retryAt === null ? null : new Date(r.retryAt).toISOString(),
+      changedAt: new Date(r.changedAt).toISOString(),
+    }));
+    return {
+      open: rows.filter((r) => r.status === "open").length,
+      halfOpen: rows.filter((r) => r.status === "half_open").length,
+      ...(operator ? { endpoints } : {}),
+    };
+  } catch {
+    return { open: 0, halfOpen: 0 };
+  }
+}
+
+function isOperator(authorization: string | undefined, adminToken: string | undefined): boolean {
+  const token = authorization?.match(/^Bearer\s+(.+)$/i)?.[1];
+  return Boolean(token && adminToken && timingSafeEqual(token, adminToken));
+}
+
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
-  const [d1, durableObjects] = await Promise.all([
+  const operator = isOperator(c.req.header("authorization"), c.env.ADMIN_TOKEN);
+  const [d1, durableObjects, circuits] = await Promise.all([
     probe(() => c.env.DB.prepare("SELECT 1").first()),
     // The object name starts with a reserved non-tenant prefix, so no tenant can ever own it.
     probe(() => c.env.USER_SCHEDULER.get(c.env.USER_SCHEDULER.idFromName("_system:health")).ping()),
+    webhookCircuits(c.env.DB, operator),
   ]);
   const queue = typeof c.env.EXECUTIONS?.send === "function" ? ("ok" as const) : ("down" as const);
   const encryption = await probe(async () => parseKeyring(c.env.ENCRYPTION_KEYS));
@@ -47,5 +97,8 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const status = Object.values(checks).every((v) => v === "ok")
     ? ("healthy" as const)
     : ("unhealthy" as const);
-  return c.json({ status, checks, version: VERSION }, status === "unhealthy" ? 503 : 200);
+  return c.json(
+    { status, checks, details: { webhookCircuits: circuits }, version: VERSION },
+    status === "unhealthy" ? 503 : 200,
+  );
 };

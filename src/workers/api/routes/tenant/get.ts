@@ -4,7 +4,7 @@ import { tenantStore } from "../../../db/tenant-store";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { bearerSecurity, jsonResponse, problemResponses } from "../../schemas";
-import { TenantSchema, tenantView } from "./schema";
+import { circuitView, TenantSchema, tenantView } from "./schema";
 
 export const route = createRoute({
   method: "get",
@@ -17,7 +17,8 @@ export const route = createRoute({
 });
 
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
-  const tenant = await tenantStore(c.env.DB, c.get("caller").tenantId).getTenant();
+  const store = tenantStore(c.env.DB, c.get("caller").tenantId);
+  const [tenant, circuit] = await Promise.all([store.getTenant(), store.getCircuit()]);
   if (!tenant) throw new ApiError("not_found", "tenant not found");
-  return c.json(tenantView(tenant), 200);
+  return c.json({ ...tenantView(tenant), webhookCircuit: circuitView(circuit) }, 200);
 };

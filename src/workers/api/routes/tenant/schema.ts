@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import type { CircuitRow } from "../../../db/tenant-store";
 import type { TenantRecord } from "../../context";
 import { HHMM, TimezoneSchema } from "../../schemas";
 import { RetryConfigSchema } from "../schedules/schema";
@@ -56,6 +57,19 @@ export const UpdateTenantSchema = z
   .strict()
   .openapi("UpdateTenant");
 
+export const WebhookCircuitSchema = z
+  .object({
+    status: z.enum(["closed", "open", "half_open"]),
+    reason: z.string().nullable(),
+    openedAt: z.string().nullable(),
+    retryAt: z.string().nullable().openapi({ description: "When the next probe may go (open)" }),
+    changedAt: z.string().nullable(),
+  })
+  .openapi("WebhookCircuit", {
+    description:
+      "Circuit breaker of the tenant's webhook endpoint: while open, deliveries wait without using attempts",
+  });
+
 export const TenantSchema = z
   .object({
     id: z.string(),
@@ -66,10 +80,25 @@ export const TenantSchema = z
     holidayCountry: z.string().nullable(),
     webhookTimeoutMs: z.number().nullable(),
     retryConfig: RetryConfigSchema.nullable(),
+    webhookCircuit: WebhookCircuitSchema.optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
   .openapi("Tenant");
+
+/** The webhook endpoint's circuit breaker, as its object last published it (closed if never). */
+export function circuitView(row: CircuitRow | undefined) {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  if (!row)
+    return { status: "closed" as const, reason: null, openedAt: null, retryAt: null, changedAt: null };
+  return {
+    status: row.status,
+    reason: row.reason,
+    openedAt: iso(row.openedAt),
+    retryAt: iso(row.retryAt),
+    changedAt: iso(row.changedAt),
+  };
+}
 
 /** The public tenant: never the webhook secret. */
 export function tenantView(t: TenantRecord) {
