@@ -37,6 +37,9 @@ export default defineConfig(async () => {
     test: {
       setupFiles: ["./test/support/apply-migrations.ts"],
       include: ["test/**/*.test.ts"],
+      // date-holidays reaches moment-timezone, a CommonJS/UMD module: pre-bundle it with esbuild
+      // for workerd, as wrangler does when it builds the Worker.
+      deps: { optimizer: { ssr: { enabled: true, include: ["date-holidays"] } } },
       testTimeout: 30_000,
       hookTimeout: 30_000,
     },

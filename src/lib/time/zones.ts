@@ -14,9 +14,117 @@ export function isValidTimeZone(zone: string): boolean {
   return valid;
 }
 
+const HOUR = 3_600_000;
+
+/** The offset from ICU through luxon: the ground truth the transition tables are built from. */
+function icuOffsetMinutes(zone: string, epochMs: number): number {
+  return DateTime.fromMillis(epochMs, { zone }).offset;
+}
+
+export interface Transition {
+  /** First instant with the new offset. */
+  at: number;
+  offsetBeforeMinutes: number;
+  offsetAfterMinutes: number;
+}
+
+interface YearTable {
+  startOffset: number;
+  transitions: Transition[];
+}
+
+/**
+ * One UTC year of a zone: its offset at the start and every offset change. Built once by sampling
+ * every 6 hours (tzdb zones never change offset twice within 6 hours) and bisecting each change to
+ * the millisecond; afterwards an offset lookup is a short scan instead of an ICU call.
+ */
+const yearTables = new Map<string, YearTable>();
+
+function yearTable(zone: string, year: number): YearTable {
+  const key = `${zone}|${year}`;
+  let table = yearTables.get(key);
+  if (table) return table;
+  const start = Date.UTC(year, 0, 1);
+  const end = Date.UTC(year + 1, 0, 1);
+  const transitions: Transition[] = [];
+  // The offset just before the year, so that a change at exactly 00:00 UTC on Jan 1 is listed too.
+  const startOffset = icuOffsetMinutes(zone, start - 1);
+  let previous = startOffset;
+  const atStart = icuOffsetMinutes(zone, start);
+  if (atStart !== previous) {
+    transitions.push({ at: start, offsetBeforeMinutes: previous, offsetAfterMinutes: atStart });
+    previous = atStart;
+  }
+  for (let t = start + 6 * HOUR; t <= end; t += 6 * HOUR) {
+    const sample = Math.min(t, end - 1);
+    const offset = icuOffsetMinutes(zone, sample);
+    if (offset === previous) continue;
+    let lo = sample - 6 * HOUR; // offset `previous` here
+    let hi = sample; // new offset here
+    while (hi - lo > 1) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      if (icuOffsetMinutes(zone, mid) === previous) lo = mid;
+      else hi = mid;
+    }
+    transitions.push({ at: hi, offsetBeforeMinutes: previous, offsetAfterMinutes: offset });
+    previous = offset;
+  }
+  table = { startOffset, transitions };
+  if (yearTables.size > 20_000) yearTables.clear();
+  yearTables.set(key, table);
+  return table;
+}
+
 /** The zone's UTC offset in minutes at an instant. */
 export function offsetMinutesAt(zone: string, epochMs: number): number {
-  return DateTime.fromMillis(epochMs, { zone }).offset;
+  const { startOffset, transitions } = yearTable(zone, new Date(epochMs).getUTCFullYear());
+  let offset = startOffset;
+  for (const t of transitions) {
+    if (t.at > epochMs) break;
+    offset = t.offsetAfterMinutes;
+  }
+  return offset;
+}
+
+/** Every offset change of the zone during a (UTC) calendar year, in order. */
+export function transitionsInYear(zone: string, year: number): Transition[] {
+  return yearTable(zone, year).transitions;
+}
+
+/** The first offset change after `epochMs`, looking up to `years` ahead; null for a zone without. */
+export function nextTransition(zone: string, epochMs: number, years = 5): Transition | null {
+  const first = new Date(epochMs).getUTCFullYear();
+  for (let year = first; year <= first + years; year++) {
+    const found = yearTable(zone, year).transitions.find((t) => t.at > epochMs);
+    if (found) return found;
+  }
+  return null;
+}
+
+/**
+ * DESIGN P8: the standard offset is the smaller of the offsets at Jan 1 and Jul 1 of the year, and
+ * DST is an offset above it. Zones with "negative DST" (Dublin's winter, Casablanca's Ramadan) thus
+ * report isDST false in the months whose legal name says otherwise.
+ */
+export function isDstAt(zone: string, epochMs: number): boolean {
+  const year = new Date(epochMs).getUTCFullYear();
+  const standard = Math.min(
+    offsetMinutesAt(zone, Date.UTC(year, 0, 1)),
+    offsetMinutesAt(zone, Date.UTC(year, 6, 1)),
+  );
+  return offsetMinutesAt(zone, epochMs) > standard;
+}
+
+/** "+05:45", "-03:00". */
+export function formatOffset(minutes: number): string {
+  const sign = minutes < 0 ? "-" : "+";
+  const abs = Math.abs(minutes);
+  return `${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+}
+
+/** The zone's short name at an instant in English (EST, CET; "GMT+5:45" where none exists). */
+export function abbreviationAt(zone: string, epochMs: number): string {
+  return DateTime.fromMillis(epochMs, { zone }).setLocale("en-US").offsetNameShort ?? formatOffset(0);
 }
 
 /** ISO 8601 local time with offset and milliseconds, e.g. 2026-12-01T09:00:00.000+01:00. */
