@@ -99,9 +99,11 @@ try {
   server = await startServer({ port: opts.port, persistTo: dir });
   log(`restarted on the same state after ${Date.now() - downAt} ms`);
 
+  const failureReasons = new Map();
   const countFailed = async () => {
     let failed = 0;
     let cursor = null;
+    failureReasons.clear();
     do {
       const page = await (
         await fetch(`${server.base}/v1/dead-letters?limit=500${cursor ? `&cursor=${cursor}` : ""}`, {
@@ -109,6 +111,10 @@ try {
         })
       ).json();
       failed += page.data.length;
+      for (const letter of page.data) {
+        const reason = letter.reason.replace(/\d+ ms/, "N ms");
+        failureReasons.set(reason, (failureReasons.get(reason) ?? 0) + 1);
+      }
       cursor = page.nextCursor;
     } while (cursor);
     return failed;
@@ -144,6 +150,7 @@ try {
       restartedAtSecond: opts.restartAt,
       delivered,
       failedIntoDeadLetters: failed,
+      failureReasons: Object.fromEntries(failureReasons),
       missing: opts.schedules - delivered - failed,
       exactlyOnceAfterDedupPercent: round((delivered / (opts.schedules - failed)) * 100, 2),
       duplicateSuccessesBeforeDedup: extraSuccesses,

@@ -97,7 +97,7 @@ export function parseCron(expression: string): CronParse {
     lastDayOfMonth: (f.dayOfMonth.values as readonly (number | string)[]).includes("L"),
     months: numbers(f.month.values),
     daysOfWeek: [...new Set(numbers(dowValues).map((d) => d % 7))],
-    nthDayOfWeek: f.dayOfWeek.nthDay > 0 ? f.dayOfWeek.nthDay : 0,
+    nthDayOfWeek: Math.max(f.dayOfWeek.nthDay, 0),
     lastDaysOfWeek: dowValues
       .filter((v): v is string => typeof v === "string" && /^\dL$/.test(v))
       .map((v) => Number(v[0]) % 7),

@@ -75,6 +75,47 @@ function yearTable(zone: string, year: number): YearTable {
   return table;
 }
 
+/**
+ * ICU canonicalises to CLDR's ids, which keep some names IANA renamed long ago; these are mapped
+ * to the IANA names (the list TC39's canonical-tz work settled on).
+ */
+const CLDR_TO_IANA: Record<string, string> = {
+  "Africa/Asmera": "Africa/Asmara",
+  "America/Buenos_Aires": "America/Argentina/Buenos_Aires",
+  "America/Catamarca": "America/Argentina/Catamarca",
+  "America/Coral_Harbour": "America/Atikokan",
+  "America/Cordoba": "America/Argentina/Cordoba",
+  "America/Godthab": "America/Nuuk",
+  "America/Indianapolis": "America/Indiana/Indianapolis",
+  "America/Jujuy": "America/Argentina/Jujuy",
+  "America/Louisville": "America/Kentucky/Louisville",
+  "America/Mendoza": "America/Argentina/Mendoza",
+  "Asia/Calcutta": "Asia/Kolkata",
+  "Asia/Katmandu": "Asia/Kathmandu",
+  "Asia/Rangoon": "Asia/Yangon",
+  "Asia/Saigon": "Asia/Ho_Chi_Minh",
+  "Atlantic/Faeroe": "Atlantic/Faroe",
+  "Europe/Kiev": "Europe/Kyiv",
+  "Pacific/Enderbury": "Pacific/Kanton",
+  "Pacific/Ponape": "Pacific/Pohnpei",
+  "Pacific/Truk": "Pacific/Chuuk",
+};
+
+/** The IANA canonical name of a zone or alias: Asia/Calcutta → Asia/Kolkata, US/Eastern → America/New_York. */
+export function canonicalTimeZone(zone: string): string {
+  const icu = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
+  return CLDR_TO_IANA[icu] ?? icu;
+}
+
+let zoneList: string[] | undefined;
+
+/** Every canonical IANA zone the runtime knows, sorted. */
+export function canonicalTimeZones(): string[] {
+  // Intl lists geographic zones only; UTC is accepted everywhere, so it is listed too.
+  zoneList ??= [...new Set([...Intl.supportedValuesOf("timeZone").map(canonicalTimeZone), "UTC"])].sort();
+  return zoneList;
+}
+
 /** The zone's UTC offset in minutes at an instant. */
 export function offsetMinutesAt(zone: string, epochMs: number): number {
   const { startOffset, transitions } = yearTable(zone, new Date(epochMs).getUTCFullYear());

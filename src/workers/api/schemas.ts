@@ -3,6 +3,7 @@ import { ApiError } from "../../lib/errors";
 import { USER_ID_PATTERN } from "../../lib/ids";
 import type { JsonObject } from "../../lib/json";
 import { PRIORITY_NAMES, type PriorityName } from "../../lib/schedules/model";
+import { isKnownHolidayRegion } from "../../lib/time/holidays";
 import { isValidTimeZone } from "../../lib/time/zones";
 
 /** Schemas shared by several resources; resource-specific ones live next to their routes. */
@@ -35,6 +36,27 @@ export const PrioritySchema = z
   .openapi({ description: "1-5 or low|normal|high|urgent|critical; answered as a number", example: "high" });
 
 export const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (24-hour)");
+
+export const BusinessHoursSchema = z
+  .object({
+    days: z
+      .array(z.number().int().min(1).max(7))
+      .min(1)
+      .max(7)
+      .openapi({ description: "ISO weekdays: 1 = Monday … 7 = Sunday" }),
+    start: HHMM,
+    end: HHMM,
+  })
+  .strict()
+  .refine((h) => h.start < h.end, { message: "start must be before end", path: ["end"] })
+  .openapi("BusinessHours", { example: { days: [1, 2, 3, 4, 5], start: "09:00", end: "17:00" } });
+
+/** A date-holidays region: a country ("DE") or a country and subdivision ("US-CA"). */
+export const HolidayRegionSchema = z
+  .string()
+  .regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, "must be an ISO 3166 code such as DE or US-CA")
+  .refine(isKnownHolidayRegion, { message: "has no holiday data (see GET /v1/holidays)" })
+  .openapi({ example: "DE" });
 
 export const InstantStringSchema = z.string().openapi({ example: "2026-12-01T08:00:00.000Z" });
 

@@ -1,17 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import type { CircuitRow } from "../../../db/tenant-store";
 import type { TenantRecord } from "../../context";
-import { HHMM, TimezoneSchema } from "../../schemas";
+import { BusinessHoursSchema, HolidayRegionSchema, TimezoneSchema } from "../../schemas";
 import { RetryConfigSchema } from "../schedules/schema";
-
-export const BusinessHoursSchema = z
-  .object({
-    days: z.array(z.number().int().min(1).max(7)).min(1).max(7),
-    start: HHMM,
-    end: HHMM,
-  })
-  .strict()
-  .openapi("BusinessHours");
 
 export const WebhookUrlSchema = z
   .string()
@@ -22,10 +13,7 @@ const tenantSettingsFields = {
   webhookUrl: WebhookUrlSchema,
   defaultTimezone: TimezoneSchema,
   businessHours: BusinessHoursSchema.nullable(),
-  holidayCountry: z
-    .string()
-    .regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, "must be an ISO 3166 country code")
-    .nullable(),
+  holidayCountry: HolidayRegionSchema.nullable(),
   webhookTimeoutMs: z.number().int().min(1000).max(30_000).nullable(),
   retryConfig: RetryConfigSchema.nullable(),
 };

@@ -1,15 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { HHMM, TimezoneSchema, UserIdSchema } from "../../schemas";
+import { HHMM, HolidayRegionSchema, TimezoneSchema, UserIdSchema } from "../../schemas";
 
 const settingsFields = {
   timezone: TimezoneSchema,
   locale: z.string().min(2).max(35).nullable().optional(),
   quietHours: z.object({ start: HHMM, end: HHMM }).strict().nullable().optional(),
-  holidayCountry: z
-    .string()
-    .regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, "must be an ISO 3166 country code such as DE or US-CA")
-    .nullable()
-    .optional(),
+  holidayCountry: HolidayRegionSchema.nullable().optional(),
   calendarIcsUrl: z.string().url().max(2048).nullable().optional(),
 };
 
