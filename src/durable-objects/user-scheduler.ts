@@ -11,6 +11,7 @@ import type {
   ListQuery,
   SchedulePatch,
   ScheduleResult,
+  TenantDefaults,
   UserSettings,
 } from "../lib/schedules/commands";
 import {
@@ -21,7 +22,7 @@ import {
   type OutcomeReceipt,
 } from "../lib/schedules/delivery";
 import { allows, type ScheduleAction, type ScheduleStatus } from "../lib/schedules/model";
-import { isPlanFailure, planScheduledTime } from "../lib/schedules/plan";
+import { isPlanFailure, planScheduledTime, type TimeDefaults } from "../lib/schedules/plan";
 import { attemptView, isCurrentAttempt, rowToSchedule, type ScheduleRow } from "../lib/schedules/rows";
 import {
   claimChanges,
@@ -134,20 +135,21 @@ export class UserScheduler extends DurableObject<Env> {
   async createSchedules(
     owner: Owner,
     commands: CreateScheduleCommand[],
-    tenantTimezone: string | null,
+    tenant: TenantDefaults,
   ): Promise<CreateResult[]> {
     this.#bindOwner(owner, true);
-    const defaults = { userTimezone: this.#settings?.timezone ?? null, tenantTimezone };
+    const defaults = this.#timeDefaults(tenant);
     const now = Date.now();
     const plans = commands.map((command) => ({
       command,
-      id: newScheduleId(owner.userId),
-      planned: planScheduledTime(command.scheduledTime, command.timezone, defaults, now),
+      id: command.id ?? newScheduleId(owner.userId),
+      existing: command.id ? this.#store.get(command.id) : undefined,
+      planned: planScheduledTime(command.scheduledTime, command.timezone, defaults, now, command),
     }));
     // Sealed before the transaction (WebCrypto is async); plaintext never reaches SQLite.
     const sealed = await Promise.all(
-      plans.map(async ({ command, id, planned }) =>
-        isPlanFailure(planned)
+      plans.map(async ({ command, id, planned, existing }) =>
+        isPlanFailure(planned) || existing
           ? null
           : {
               payload: await this.#seal(id, "payload", command.payload),
@@ -158,7 +160,13 @@ export class UserScheduler extends DurableObject<Env> {
     const results: CreateResult[] = [];
     const added: number[] = [];
     this.ctx.storage.transactionSync(() => {
-      plans.forEach(({ command, id, planned }, i) => {
+      plans.forEach(({ command, id, planned, existing }, i) => {
+        // A derived id already stored: generated before (a repeated or concurrent run). Keep it.
+        if (existing) {
+          const schedule = scheduleView(rowToSchedule(existing, owner.userId));
+          results.push({ ok: true, schedule, adjusted: false, ambiguous: false, existed: true });
+          return;
+        }
         if (isPlanFailure(planned)) {
           results.push({
             ok: false,
@@ -183,20 +191,40 @@ export class UserScheduler extends DurableObject<Env> {
     return results;
   }
 
+  /** Zone, business hours, quiet hours and holidays a new time is planned with (P1, then moved). */
+  #timeDefaults(tenant: TenantDefaults): TimeDefaults {
+    return {
+      userTimezone: this.#settings?.timezone ?? null,
+      tenantTimezone: tenant.timezone,
+      businessHours: tenant.businessHours ?? null,
+      quietHours: this.#settings?.quietHours ?? null,
+      holidayRegion: this.#settings?.holidayCountry ?? tenant.holidayCountry ?? null,
+    };
+  }
+
+  /** A recurring pattern was paused, edited or deleted: its instances not yet fired are cancelled. */
+  async cancelPatternSchedules(owner: Owner, patternId: string): Promise<number> {
+    if (!this.#bindOwner(owner, false)) return 0;
+    const ids = this.#store.unfiredOfPattern(patternId);
+    if (ids.length === 0) return 0;
+    const outcome = await this.cancelSchedules(owner, ids);
+    return Object.values(outcome).filter((o) => o === "cancelled").length;
+  }
+
   async getSchedule(owner: Owner, id: string): Promise<ScheduleResult> {
     if (!this.#bindOwner(owner, false)) return notFound(id);
     const row = this.#store.get(id);
     return row ? { ok: true, schedule: await this.#view(row) } : notFound(id);
   }
 
-  async updateSchedule(owner: Owner, id: string, patch: SchedulePatch, tenantTimezone: string | null) {
+  async updateSchedule(owner: Owner, id: string, patch: SchedulePatch, tenant: TenantDefaults) {
     const payload = patch.payload === undefined ? undefined : await this.#seal(id, "payload", patch.payload);
     const metadata =
       patch.metadata === undefined ? undefined : await this.#seal(id, "metadata", patch.metadata);
     return this.#transition(owner, id, "modify", (row, now) => {
       const changes: Partial<ScheduleRow> = {};
       if (patch.scheduledTime !== undefined || patch.timezone !== undefined) {
-        const defaults = { userTimezone: this.#settings?.timezone ?? null, tenantTimezone };
+        const defaults = this.#timeDefaults(tenant);
         // A new zone without a new time keeps the instant and only changes how it is displayed.
         const planned = planScheduledTime(
           patch.scheduledTime ?? formatInstant(row.scheduledTime),

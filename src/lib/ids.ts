@@ -42,6 +42,20 @@ export function newScheduleId(userId: string): string {
   return `sch_${randomId()}${toBase64Url(userId)}`;
 }
 
+/**
+ * The id of a generated schedule is derived, not random: the same (source, user, occurrence) always
+ * names the same row, so generating twice, or concurrently, creates it once. `source` says what
+ * generated it (a pattern and its version, a campaign phase).
+ */
+export async function derivedScheduleId(source: string, userId: string, occurrence: number): Promise<string> {
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${source}|${userId}|${occurrence}`)),
+  );
+  let part = "";
+  for (const b of digest.subarray(0, RANDOM_PART)) part += ALPHABET[b % 36];
+  return `sch_${part}${toBase64Url(userId)}`;
+}
+
 export function userIdFromScheduleId(id: string): string | null {
   if (!id.startsWith("sch_") || id.length <= 4 + RANDOM_PART || id.length > 4 + RANDOM_PART + 172)
     return null;

@@ -81,7 +81,7 @@ describe("delivery callbacks", () => {
 });
 
 describe("the object's schema is versioned", () => {
-  it("an object stored at version 1 gains the version 2 table when it starts again", async () => {
+  it("an object stored at version 1 gains the later tables and indexes when it starts again", async () => {
     const t = await createTenant();
     const created = await call<Schedule>("POST", "/v1/schedules", {
       key: t.apiKey,
@@ -90,6 +90,7 @@ describe("the object's schema is versioned", () => {
     const stub = userStub(t.id, "old-object");
     await runInDurableObject(stub, (_instance, state) => {
       state.storage.sql.exec("DROP TABLE delivery_events");
+      state.storage.sql.exec("DROP INDEX schedules_pattern");
       state.storage.sql.exec("UPDATE meta SET value = '1' WHERE key = 'schema_version'");
     });
     await evictDurableObject(stub);
@@ -99,12 +100,13 @@ describe("the object's schema is versioned", () => {
       version: s.storage.sql
         .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'")
         .one().value,
-      tables: s.storage.sql
+      objects: s.storage.sql
         .exec<{ name: string }>(
-          "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'delivery_events'",
+          "SELECT name FROM sqlite_master WHERE name IN ('delivery_events', 'schedules_pattern') ORDER BY name",
         )
-        .toArray().length,
+        .toArray()
+        .map((r) => r.name),
     }));
-    expect(state).toEqual({ version: "2", tables: 1 });
+    expect(state).toEqual({ version: "3", objects: ["delivery_events", "schedules_pattern"] });
   });
 });

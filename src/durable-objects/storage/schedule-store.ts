@@ -87,6 +87,17 @@ export class ScheduleStore {
       .map(readSchedule);
   }
 
+  /** A pattern's instances that have not fired: pending or paused. */
+  unfiredOfPattern(patternId: string): string[] {
+    return this.storage
+      .exec<{ id: string }>(
+        "SELECT id FROM schedules WHERE recurring_pattern_id = ? AND status IN ('pending', 'paused')",
+        patternId,
+      )
+      .toArray()
+      .map((r) => r.id);
+  }
+
   /** Executing rows whose lease ran out: their attempt is presumed lost. */
   leaseExpired(now: number, limit: number): ScheduleRow[] {
     return this.#run(

@@ -99,3 +99,35 @@ export const endpointCircuits = sqliteTable(
   },
   (t) => [index("endpoint_circuits_status").on(t.status)],
 );
+
+/**
+ * Recurring patterns. The rule (cron or interval, window, filters) and the target are JSON; the
+ * payload is sealed like every payload at rest. `generatedUntil` is how far occurrences have been
+ * turned into schedules; the Cron Trigger extends it, never past the horizon. `version` changes on
+ * every edit, so the instances of an edited rule get new ids.
+ */
+export const recurringPatterns = sqliteTable(
+  "recurring_patterns",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    name: text("name").notNull(),
+    description: text("description"),
+    rule: text("rule").notNull(),
+    target: text("target").notNull(),
+    notificationId: text("notification_id").notNull(),
+    payload: text("payload").notNull(),
+    priority: integer("priority").notNull(),
+    status: text("status", { enum: ["active", "paused", "completed"] }).notNull(),
+    version: integer("version").notNull(),
+    generatedUntil: integer("generated_until").notNull(),
+    occurrencesGenerated: integer("occurrences_generated").notNull(),
+    lastGeneratedAt: integer("last_generated_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    index("recurring_patterns_tenant").on(t.tenantId, t.createdAt),
+    index("recurring_patterns_due").on(t.status, t.generatedUntil),
+  ],
+);

@@ -80,4 +80,9 @@ export const USER_SCHEMA_DDL: readonly string[][] = [
       schedule_id TEXT NOT NULL, execution_id TEXT NOT NULL, event TEXT NOT NULL, at INTEGER NOT NULL,
       received_at INTEGER NOT NULL, PRIMARY KEY (schedule_id, execution_id, event)) WITHOUT ROWID`,
   ],
+  // v3: a pattern's instances are found to cancel them when it is paused, edited or deleted.
+  [
+    `CREATE INDEX IF NOT EXISTS schedules_pattern ON schedules (recurring_pattern_id)
+      WHERE recurring_pattern_id IS NOT NULL`,
+  ],
 ];

@@ -15,6 +15,19 @@ export interface CreateScheduleCommand {
   idempotencyKey?: string | null;
   recurringPatternId?: string | null;
   campaignId?: string | null;
+  businessHoursOnly?: boolean;
+  respectQuietHours?: boolean;
+  /** Internal: a derived id (generated occurrences); an existing row with it is left as it is. */
+  id?: string;
+  /** Internal: a generated occurrence that fell behind still fires. */
+  allowPast?: boolean;
+}
+
+/** What the tenant contributes to planning a schedule. */
+export interface TenantDefaults {
+  timezone: string | null;
+  businessHours?: { days: number[]; start: string; end: string } | null;
+  holidayCountry?: string | null;
 }
 
 export interface SchedulePatch {
@@ -34,7 +47,7 @@ export interface CommandFailure {
 }
 
 export type CreateResult =
-  | { ok: true; schedule: ScheduleView; adjusted: boolean; ambiguous: boolean }
+  | { ok: true; schedule: ScheduleView; adjusted: boolean; ambiguous: boolean; existed?: boolean }
   | CommandFailure;
 export type ScheduleResult = { ok: true; schedule: ScheduleView } | CommandFailure;
 

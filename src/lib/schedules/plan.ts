@@ -1,4 +1,10 @@
 import type { FieldError } from "../errors";
+import {
+  type BusinessHours,
+  DEFAULT_BUSINESS_HOURS,
+  nextAllowedInstant,
+  type QuietHours,
+} from "../time/calendar";
 import { parseInstant, resolveLocalTime } from "../time/local-time";
 import { isValidTimeZone } from "../time/zones";
 import { MAX_HORIZON_MS, PAST_TOLERANCE_MS } from "./model";
@@ -6,6 +12,19 @@ import { MAX_HORIZON_MS, PAST_TOLERANCE_MS } from "./model";
 export interface TimeDefaults {
   userTimezone: string | null;
   tenantTimezone: string | null;
+  /** The tenant's business hours (businessHoursOnly); Monday–Friday 09:00–17:00 without. */
+  businessHours?: BusinessHours | null;
+  /** The user's quiet hours (respectQuietHours). */
+  quietHours?: QuietHours | null;
+  /** The user's holiday region, else the tenant's: no business hours on its holidays. */
+  holidayRegion?: string | null;
+}
+
+export interface PlanOptions {
+  /** Generated occurrences that fall behind (a late Cron Trigger) still fire, late, rather than never. */
+  allowPast?: boolean;
+  businessHoursOnly?: boolean;
+  respectQuietHours?: boolean;
 }
 
 export interface PlannedTime {
@@ -31,6 +50,7 @@ export function planScheduledTime(
   requestedZone: string | undefined,
   defaults: TimeDefaults,
   now: number,
+  options: PlanOptions = {},
 ): PlannedTime | PlanFailure {
   const timezone = effectiveTimezone(requestedZone, defaults);
   if (!isValidTimeZone(timezone)) {
@@ -58,7 +78,30 @@ export function planScheduledTime(
     }
     ({ epochMs, adjusted, ambiguous } = resolved);
   }
-  if (epochMs < now - PAST_TOLERANCE_MS) {
+  if (options.businessHoursOnly || options.respectQuietHours) {
+    const allowed = nextAllowedInstant(epochMs, {
+      zone: timezone,
+      businessHours: options.businessHoursOnly ? (defaults.businessHours ?? DEFAULT_BUSINESS_HOURS) : null,
+      quietHours: options.respectQuietHours ? defaults.quietHours : null,
+      holidayRegion: defaults.holidayRegion,
+    });
+    if (allowed === null) {
+      return {
+        code: "validation_error",
+        errors: [
+          {
+            path: options.businessHoursOnly ? "businessHoursOnly" : "respectQuietHours",
+            message: "no allowed time within a year: the user's quiet hours cover all business hours",
+          },
+        ],
+      };
+    }
+    if (allowed !== epochMs) {
+      epochMs = allowed;
+      adjusted = true;
+    }
+  }
+  if (epochMs < now - PAST_TOLERANCE_MS && !options.allowPast) {
     return {
       code: "scheduled_time_in_past",
       errors: [

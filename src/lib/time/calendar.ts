@@ -9,6 +9,9 @@ export interface BusinessHours {
   end: string;
 }
 
+/** Where neither the request nor the tenant says otherwise: Monday–Friday, 09:00–17:00. */
+export const DEFAULT_BUSINESS_HOURS: BusinessHours = { days: [1, 2, 3, 4, 5], start: "09:00", end: "17:00" };
+
 /** A daily window in which nothing is sent; `end` before `start` wraps past midnight. */
 export interface QuietHours {
   start: string;

@@ -1,10 +1,15 @@
 import type { Owner } from "../../durable-objects/user-scheduler";
 import { ApiError } from "../../lib/errors";
 import { userIdFromScheduleId } from "../../lib/ids";
-import type { CommandFailure, CreateResult, CreateScheduleCommand } from "../../lib/schedules/commands";
+import type {
+  CommandFailure,
+  CreateResult,
+  CreateScheduleCommand,
+  TenantDefaults,
+} from "../../lib/schedules/commands";
 import { DEFAULT_RETRY_CONFIG, priorityValue, type RetryConfig } from "../../lib/schedules/model";
 import type { Env } from "../env";
-import type { Caller } from "./context";
+import type { Caller, TenantRecord } from "./context";
 import type { CreateScheduleBody } from "./routes/schedules/schema";
 
 /** The user's object: named `<tenantId>:<userId>` (invariant 4: every name starts with the tenant). */
@@ -27,9 +32,18 @@ export async function createSchedulesFor(
   env: Env,
   owner: Owner,
   commands: CreateScheduleCommand[],
-  tenantTimezone: string | null,
+  tenant: TenantDefaults,
 ): Promise<CreateResult[]> {
-  return userScheduler(env, owner).createSchedules(owner, commands, tenantTimezone);
+  return userScheduler(env, owner).createSchedules(owner, commands, tenant);
+}
+
+/** The tenant's part of planning a schedule's time. */
+export function tenantDefaults(tenant: TenantRecord): TenantDefaults {
+  return {
+    timezone: tenant.defaultTimezone,
+    businessHours: tenant.settings.businessHours ?? null,
+    holidayCountry: tenant.settings.holidayCountry ?? null,
+  };
 }
 
 export function failureToError(failure: CommandFailure): ApiError {
@@ -56,5 +70,7 @@ export function toCreateCommand(
     payload: body.payload ?? {},
     metadata: body.metadata ?? {},
     idempotencyKey,
+    businessHoursOnly: body.businessHoursOnly,
+    respectQuietHours: body.respectQuietHours,
   };
 }

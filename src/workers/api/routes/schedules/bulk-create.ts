@@ -8,7 +8,7 @@ import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { idempotent } from "../../middleware/idempotency";
 import { bearerSecurity, jsonBody, jsonResponse, ProblemSchema, problemResponses } from "../../schemas";
-import { createSchedulesFor, toCreateCommand } from "../../user-scheduler";
+import { createSchedulesFor, tenantDefaults, toCreateCommand } from "../../user-scheduler";
 import { type CreateScheduleBody, CreateScheduleSchema } from "./schema";
 
 const MAX_ITEMS = 10_000;
@@ -70,7 +70,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     const commands: CreateScheduleCommand[] = items.map((i) =>
       toCreateCommand(i.body, i.body.idempotencyKey ?? null, caller.tenant.settings.retryConfig),
     );
-    const created = await createSchedulesFor(c.env, owner, commands, caller.tenant.defaultTimezone);
+    const created = await createSchedulesFor(c.env, owner, commands, tenantDefaults(caller.tenant));
     created.forEach((result, k) => {
       const index = items[k]!.index;
       results[index] = result.ok

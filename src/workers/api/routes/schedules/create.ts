@@ -3,7 +3,7 @@ import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { idempotent } from "../../middleware/idempotency";
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from "../../schemas";
-import { createSchedulesFor, toCreateCommand, unwrap } from "../../user-scheduler";
+import { createSchedulesFor, tenantDefaults, toCreateCommand, unwrap } from "../../user-scheduler";
 import { CreateScheduleSchema, ScheduleSchema } from "./schema";
 
 export const route = createRoute({
@@ -33,7 +33,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     caller.tenant.settings.retryConfig,
   );
   const owner = { tenantId: caller.tenantId, userId: body.userId };
-  const [result] = await createSchedulesFor(c.env, owner, [command], caller.tenant.defaultTimezone);
+  const [result] = await createSchedulesFor(c.env, owner, [command], tenantDefaults(caller.tenant));
   const created = unwrap(result!);
   return c.json({ ...created.schedule, adjusted: created.adjusted, ambiguous: created.ambiguous }, 201);
 };

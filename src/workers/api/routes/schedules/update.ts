@@ -3,7 +3,7 @@ import { priorityValue } from "../../../../lib/schedules/model";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from "../../schemas";
-import { ownerOfSchedule, unwrap, userScheduler } from "../../user-scheduler";
+import { ownerOfSchedule, tenantDefaults, unwrap, userScheduler } from "../../user-scheduler";
 import { ScheduleIdParams, ScheduleSchema, UpdateScheduleSchema } from "./schema";
 
 export const route = createRoute({
@@ -29,7 +29,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const owner = ownerOfSchedule(caller, id);
   const patch = { ...body, priority: body.priority === undefined ? undefined : priorityValue(body.priority) };
   const { schedule } = unwrap(
-    await userScheduler(c.env, owner).updateSchedule(owner, id, patch, caller.tenant.defaultTimezone),
+    await userScheduler(c.env, owner).updateSchedule(owner, id, patch, tenantDefaults(caller.tenant)),
   );
   return c.json(schedule, 200);
 };

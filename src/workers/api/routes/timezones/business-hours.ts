@@ -1,5 +1,5 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { type BusinessHours, isBusinessTime, nextBusinessInstant } from "../../../../lib/time/calendar";
+import { DEFAULT_BUSINESS_HOURS, isBusinessTime, nextBusinessInstant } from "../../../../lib/time/calendar";
 import { formatInstant } from "../../../../lib/time/zones";
 import { tenantStore } from "../../../db/tenant-store";
 import type { AppEnv } from "../../context";
@@ -18,8 +18,6 @@ export const route = createRoute({
   request: { body: jsonBody(BusinessHoursCheckSchema) },
   responses: { 200: jsonResponse(BusinessHoursAnswerSchema, "The answer"), ...problemResponses(400, 401) },
 });
-
-export const DEFAULT_BUSINESS_HOURS: BusinessHours = { days: [1, 2, 3, 4, 5], start: "09:00", end: "17:00" };
 
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const body = c.req.valid("json");

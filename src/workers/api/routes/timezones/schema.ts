@@ -13,13 +13,10 @@ export const TransitionSchema = z
 
 export const TimezoneInfoQuery = z.object({
   tz: TimezoneSchema,
-  at: z
-    .string()
-    .optional()
-    .openapi({
-      description: "Instant (ISO 8601 with Z or offset); default now",
-      example: "2027-07-01T12:00:00Z",
-    }),
+  at: z.string().optional().openapi({
+    description: "Instant (ISO 8601 with Z or offset); default now",
+    example: "2027-07-01T12:00:00Z",
+  }),
 });
 
 export const TimezoneInfoSchema = z
