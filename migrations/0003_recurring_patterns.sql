@@ -13,6 +13,7 @@ CREATE TABLE `recurring_patterns` (
 	`generated_until` integer NOT NULL,
 	`occurrences_generated` integer NOT NULL,
 	`last_generated_at` integer,
+	`claimed_at` integer,
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL
 );

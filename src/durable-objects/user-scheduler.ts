@@ -147,6 +147,10 @@ export class UserScheduler extends DurableObject<Env> {
       planned: planScheduledTime(command.scheduledTime, command.timezone, defaults, now, command),
     }));
     // Sealed before the transaction (WebCrypto is async); plaintext never reaches SQLite.
+    // Rows a derived id already names are answered as they are (opened, for the view).
+    const existingViews = await Promise.all(
+      plans.map(({ existing }) => (existing ? this.#view(existing) : null)),
+    );
     const sealed = await Promise.all(
       plans.map(async ({ command, id, planned, existing }) =>
         isPlanFailure(planned) || existing
@@ -163,8 +167,13 @@ export class UserScheduler extends DurableObject<Env> {
       plans.forEach(({ command, id, planned, existing }, i) => {
         // A derived id already stored: generated before (a repeated or concurrent run). Keep it.
         if (existing) {
-          const schedule = scheduleView(rowToSchedule(existing, owner.userId));
-          results.push({ ok: true, schedule, adjusted: false, ambiguous: false, existed: true });
+          results.push({
+            ok: true,
+            schedule: existingViews[i]!,
+            adjusted: false,
+            ambiguous: false,
+            existed: true,
+          });
           return;
         }
         if (isPlanFailure(planned)) {

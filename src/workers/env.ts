@@ -1,5 +1,6 @@
 import type { EndpointCircuit } from "../durable-objects/endpoint-circuit";
 import type { UserScheduler } from "../durable-objects/user-scheduler";
+import type { GenerationMessage } from "../lib/recurrence/generation-batches";
 import type { ExecutionMessage } from "../lib/schedules/delivery";
 
 /** The Worker's bindings, written once (wrangler.toml declares the same names). */
@@ -8,6 +9,7 @@ export interface Env {
   USER_SCHEDULER: DurableObjectNamespace<UserScheduler>;
   ENDPOINT_CIRCUIT: DurableObjectNamespace<EndpointCircuit>;
   EXECUTIONS: Queue<ExecutionMessage>;
+  GENERATION: Queue<GenerationMessage>;
   /** Secret: operator token for POST /v1/admin/tenants. */
   ADMIN_TOKEN?: string;
   /** Secret: comma-separated key list for encryption at rest (used from the execution issue on). */

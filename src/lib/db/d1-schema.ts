@@ -123,6 +123,8 @@ export const recurringPatterns = sqliteTable(
     generatedUntil: integer("generated_until").notNull(),
     occurrencesGenerated: integer("occurrences_generated").notNull(),
     lastGeneratedAt: integer("last_generated_at"),
+    /** When a Cron Trigger sweep handed the pattern to a generation message (a 5-minute claim). */
+    claimedAt: integer("claimed_at"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

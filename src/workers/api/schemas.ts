@@ -4,6 +4,7 @@ import { USER_ID_PATTERN } from "../../lib/ids";
 import type { JsonObject } from "../../lib/json";
 import { PRIORITY_NAMES, type PriorityName } from "../../lib/schedules/model";
 import { isKnownHolidayRegion } from "../../lib/time/holidays";
+import { parseInstant } from "../../lib/time/local-time";
 import { isValidTimeZone } from "../../lib/time/zones";
 
 /** Schemas shared by several resources; resource-specific ones live next to their routes. */
@@ -153,4 +154,16 @@ export function cursorPosition<T>(
   const position = decodeCursor(cursor, isValid);
   if (position === null) throw ApiError.validation("query.cursor", "is not a cursor this list returned");
   return position;
+}
+
+/** An instant parameter as epoch ms (now when absent), or a 400 naming the field. */
+export function instantParam(text: string | undefined, field: string): number {
+  if (text === undefined) return Date.now();
+  const at = parseInstant(text);
+  if (at === null) {
+    throw new ApiError("validation_error", `${field} must be an ISO 8601 instant`, [
+      { path: field, message: "must be an ISO 8601 instant with Z or an offset, e.g. 2027-07-01T12:00:00Z" },
+    ]);
+  }
+  return at;
 }

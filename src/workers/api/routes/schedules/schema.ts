@@ -65,9 +65,6 @@ export const CreateScheduleSchema = z
     } else if (body.scheduledTime === undefined) {
       ctx.addIssue({ code: "custom", path: ["scheduledTime"], message: "is required" });
     }
-    for (const flag of ["businessHoursOnly", "respectQuietHours"] as const) {
-      if (body[flag]) ctx.addIssue({ code: "custom", path: [flag], message: "is not available yet" });
-    }
   })
   .openapi("CreateSchedule");
 

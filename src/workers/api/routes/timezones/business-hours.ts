@@ -4,8 +4,7 @@ import { formatInstant } from "../../../../lib/time/zones";
 import { tenantStore } from "../../../db/tenant-store";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
-import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from "../../schemas";
-import { instantParam } from "./info";
+import { bearerSecurity, instantParam, jsonBody, jsonResponse, problemResponses } from "../../schemas";
 import { BusinessHoursAnswerSchema, BusinessHoursCheckSchema } from "./schema";
 
 export const route = createRoute({

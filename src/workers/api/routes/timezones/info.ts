@@ -1,6 +1,4 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { ApiError } from "../../../../lib/errors";
-import { parseInstant } from "../../../../lib/time/local-time";
 import {
   abbreviationAt,
   canonicalTimeZone,
@@ -12,7 +10,7 @@ import {
 } from "../../../../lib/time/zones";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
-import { bearerSecurity, jsonResponse, problemResponses } from "../../schemas";
+import { bearerSecurity, instantParam, jsonResponse, problemResponses } from "../../schemas";
 import { TimezoneInfoQuery, TimezoneInfoSchema } from "./schema";
 
 export const route = createRoute({
@@ -28,18 +26,6 @@ export const route = createRoute({
     ...problemResponses(400, 401),
   },
 });
-
-/** `at` as epoch ms, or a 400 naming the field. */
-export function instantParam(text: string | undefined, field: string): number {
-  if (text === undefined) return Date.now();
-  const at = parseInstant(text);
-  if (at === null) {
-    throw new ApiError("validation_error", `${field} must be an ISO 8601 instant`, [
-      { path: field, message: "must be an ISO 8601 instant with Z or an offset, e.g. 2027-07-01T12:00:00Z" },
-    ]);
-  }
-  return at;
-}
 
 export const handler: RouteHandler<typeof route, AppEnv> = (c) => {
   const { tz, at: atText } = c.req.valid("query");
