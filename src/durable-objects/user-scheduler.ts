@@ -33,6 +33,7 @@ import {
 } from "../lib/schedules/transitions";
 import { scheduleView } from "../lib/schedules/view";
 import { formatInstant } from "../lib/time/zones";
+import { tenantStore } from "../workers/db/tenant-store";
 import { type Env, numberVar } from "../workers/env";
 import { MetaStore } from "./storage/meta-store";
 import { ScheduleStore } from "./storage/schedule-store";
@@ -44,6 +45,8 @@ export interface Owner {
 
 /** Due rows claimed per alarm run; more due rows re-arm the alarm at once. */
 const CLAIM_BATCH = 500;
+/** An execution whose attempt was lost this often (leases expired unreported) fails. */
+const MAX_LOST_ATTEMPTS = 5;
 /** Execution history is bounded: attempts per schedule, and age (compacted at most daily). */
 const ATTEMPTS_KEPT_PER_SCHEDULE = 50;
 const HISTORY_RETENTION_MS = 90 * 24 * 3600_000;
@@ -387,18 +390,32 @@ export class UserScheduler extends DurableObject<Env> {
     const owner = this.#owner!;
     const leaseMs = numberVar(this.env.EXECUTION_LEASE_MS, 120_000);
     const claimed: { row: ScheduleRow; executionId: string; attempt: number }[] = [];
+    const abandoned: ScheduleRow[] = [];
     this.ctx.storage.transactionSync(() => {
       const due = this.#store.due(now, CLAIM_BATCH);
       // Most alarms are for due rows; look for lost attempts only when a lease may have ended.
       const lost = this.#leaseFloor <= now ? this.#store.leaseExpired(now, CLAIM_BATCH) : [];
+      const resend: ScheduleRow[] = [];
       for (const row of lost) {
         this.#store.updateAttempt(row.id, row.executionId!, row.attempts, {
           status: "timeout",
           finishedAt: now,
           error: "lease expired without a result",
         });
+        // Lost attempts do not use the retry budget, but an attempt lost again and again is a fault.
+        if (this.#store.lostAttempts(row.id, row.executionId!) >= MAX_LOST_ATTEMPTS) {
+          const reason = `the executor lost this attempt ${MAX_LOST_ATTEMPTS} times (lease expired, no report)`;
+          this.#store.update(row.id, {
+            status: "failed",
+            leaseUntil: null,
+            executedAt: now,
+            failureReason: reason,
+            updatedAt: now,
+          });
+          abandoned.push({ ...row, status: "failed", executedAt: now, failureReason: reason });
+        } else resend.push(row);
       }
-      for (const row of [...due, ...lost]) {
+      for (const row of [...due, ...resend]) {
         const executionId = row.executionId ?? newId("exe");
         const attempt = row.attempts + 1;
         this.#store.update(row.id, claimChanges(row, executionId, now, leaseMs));
@@ -414,6 +431,10 @@ export class UserScheduler extends DurableObject<Env> {
         claimed.push({ row, executionId, attempt });
       }
     });
+    for (const row of abandoned) {
+      const failure = this.#failureOf(row, { executionId: row.executionId!, attempt: row.attempts });
+      if (failure) await tenantStore(this.env.DB, owner.tenantId).recordDeadLetter(failure);
+    }
     return Promise.all(
       claimed.map(async (c) =>
         executionMessage(owner, await this.#opened(c.row), c.executionId, c.attempt, now),
@@ -459,7 +480,12 @@ export class UserScheduler extends DurableObject<Env> {
     const row = this.#store.get(outcome.scheduleId);
     if (!row) return { applied: false };
     if (!isCurrentAttempt(row, outcome)) return { applied: false, failure: this.#failureOf(row, outcome) };
-    const changes = outcomeChanges(row, outcome, Date.now(), Math.random());
+    // Only a failure asks how many attempts were lost: the common success path stays one read.
+    const lost =
+      outcome.httpStatus !== null && outcome.httpStatus < 300
+        ? 0
+        : this.#store.lostAttempts(row.id, outcome.executionId);
+    const changes = outcomeChanges(row, outcome, Date.now(), Math.random(), lost);
     this.ctx.storage.transactionSync(() => {
       this.#store.updateAttempt(row.id, outcome.executionId, outcome.attempt, changes.attempt);
       this.#store.update(row.id, changes.schedule);

@@ -8,6 +8,8 @@ import { classifyDelivery, hasRetryLeft, retryDelayMs } from "../../src/lib/retr
 import { nextAlarmAfterChange, wakeTime } from "../../src/lib/schedules/alarm";
 import { chunkForQueue } from "../../src/lib/schedules/delivery";
 import { DEFAULT_RETRY_CONFIG, type RetryConfig } from "../../src/lib/schedules/model";
+import type { ScheduleRow } from "../../src/lib/schedules/rows";
+import { outcomeChanges } from "../../src/lib/schedules/transitions";
 
 describe("schedule ids", () => {
   it("carry their user so the owning object is found from the id alone", () => {
@@ -64,6 +66,29 @@ describe("retry policy", () => {
   it("counts maxRetries after the first attempt", () => {
     expect(hasRetryLeft(DEFAULT_RETRY_CONFIG, 3)).toBe(true);
     expect(hasRetryLeft(DEFAULT_RETRY_CONFIG, 4)).toBe(false);
+  });
+});
+
+describe("attempts lost on our side", () => {
+  const row = (attempts: number) =>
+    ({
+      attempts,
+      retryConfig: JSON.stringify({ ...DEFAULT_RETRY_CONFIG, maxRetries: 1 }),
+    }) as ScheduleRow;
+  const failure = {
+    scheduleId: "s",
+    executionId: "e",
+    attempt: 2,
+    httpStatus: 500,
+    error: "HTTP 500",
+    startedAt: 0,
+    finishedAt: 1,
+  };
+
+  it("do not use the retry budget: a 500 after a lost attempt is retried, not failed", () => {
+    // maxRetries 1 allows two attempts at the endpoint. Attempt 1 was lost (lease expired), attempt 2 got a 500.
+    expect(outcomeChanges(row(2), failure, 10, 0.5, 0).schedule.status).toBe("failed");
+    expect(outcomeChanges(row(2), failure, 10, 0.5, 1).schedule.status).toBe("pending");
   });
 });
 

@@ -6,7 +6,7 @@ import {
   listOccurrences,
   type RecurrenceRule,
 } from "../../src/lib/recurrence/occurrences";
-import { parseWallClock, resolveWallClock } from "../../src/lib/time/local-time";
+import { parseWallClock, resolveWallClock, wallClockAt } from "../../src/lib/time/local-time";
 import { formatInstant, isDstAt, offsetMinutesAt, transitionsInYear } from "../../src/lib/time/zones";
 import vectors from "../vectors/recurrence.json";
 
@@ -174,20 +174,11 @@ describe("properties", () => {
           const expression = intervalLike ? `${minute} * * * *` : `${minute} ${hour} * * *`;
           const parsed = parseCron(expression);
           if (!parsed.ok) return false;
-          const local = new Date(startMs + offsetMinutesAt(zone, startMs) * 60_000);
           const rule: RecurrenceRule = {
             recurrence: { kind: "cron", spec: parsed.spec },
             zone,
             start: startMs,
-            startWall: {
-              year: local.getUTCFullYear(),
-              month: local.getUTCMonth() + 1,
-              day: local.getUTCDate(),
-              hour: local.getUTCHours(),
-              minute: local.getUTCMinutes(),
-              second: 0,
-              millisecond: 0,
-            },
+            startWall: wallClockAt(startMs, zone),
           };
           const { occurrences } = listOccurrences(rule, { count: 60 });
           expect(occurrences.length).toBe(60);

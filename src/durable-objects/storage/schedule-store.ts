@@ -222,6 +222,17 @@ export class ScheduleStore {
     this.storage.exec("DELETE FROM attempts WHERE finished_at < ?", finishedBefore);
   }
 
+  /** Attempts of an execution whose lease ran out without a report (lost on our side). */
+  lostAttempts(scheduleId: string, executionId: string): number {
+    return this.storage
+      .exec<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM attempts WHERE schedule_id = ? AND execution_id = ? AND status = 'timeout'",
+        scheduleId,
+        executionId,
+      )
+      .one().n;
+  }
+
   /** The first report of each event per execution counts; a repeat writes nothing (returns false). */
   recordDeliveryEvent(event: typeof deliveryEvents.$inferInsert): boolean {
     const cursor = this.#run(

@@ -1,8 +1,14 @@
 import cronstrue from "cronstrue";
 import type { FieldError } from "../errors";
 import { type BusinessHours, DEFAULT_BUSINESS_HOURS } from "../time/calendar";
-import { parseInstant, parseWallClock, resolveWallClock, type WallClock } from "../time/local-time";
-import { isValidTimeZone, offsetMinutesAt } from "../time/zones";
+import {
+  parseInstant,
+  parseWallClock,
+  resolveWallClock,
+  type WallClock,
+  wallClockAt,
+} from "../time/local-time";
+import { isValidTimeZone } from "../time/zones";
 import { parseCron } from "./cron";
 import type { IntervalUnit, Recurrence, RecurrenceRule } from "./occurrences";
 
@@ -32,21 +38,7 @@ type Compiled = { ok: true; rule: RecurrenceRule } | { ok: false; errors: FieldE
 /** An ISO string as an instant and the wall clock it reads in `zone` (or was given as). */
 function readDate(text: string, zone: string): { at: number; wall: WallClock } | null {
   const instant = parseInstant(text);
-  if (instant !== null) {
-    const local = new Date(instant + offsetMinutesAt(zone, instant) * 60_000);
-    return {
-      at: instant,
-      wall: {
-        year: local.getUTCFullYear(),
-        month: local.getUTCMonth() + 1,
-        day: local.getUTCDate(),
-        hour: local.getUTCHours(),
-        minute: local.getUTCMinutes(),
-        second: local.getUTCSeconds(),
-        millisecond: local.getUTCMilliseconds(),
-      },
-    };
-  }
+  if (instant !== null) return { at: instant, wall: wallClockAt(instant, zone) };
   const wall = parseWallClock(text);
   return wall ? { at: resolveWallClock(wall, zone).epochMs, wall } : null;
 }

@@ -97,14 +97,17 @@ export function outcomeChanges(
   outcome: DeliveryOutcome,
   now: number,
   random: number,
+  lostAttempts = 0,
 ): { schedule: Partial<ScheduleRow>; attempt: Partial<AttemptRow> } {
   const verdict = classifyDelivery(outcome.httpStatus);
   const retryConfig = JSON.parse(row.retryConfig) as RetryConfig;
+  // Attempts lost on our side (lease expired, never reported) are not the endpoint's failures.
+  const attemptsAtEndpoint = row.attempts - lostAttempts;
   let schedule: Partial<ScheduleRow>;
   if (verdict === "delivered") {
     schedule = { status: "completed", executedAt: outcome.finishedAt, leaseUntil: null, failureReason: null };
-  } else if (verdict === "retryable" && hasRetryLeft(retryConfig, row.attempts)) {
-    const delay = retryDelayMs(retryConfig, row.attempts, random, outcome.retryAfterMs);
+  } else if (verdict === "retryable" && hasRetryLeft(retryConfig, attemptsAtEndpoint)) {
+    const delay = retryDelayMs(retryConfig, attemptsAtEndpoint, random, outcome.retryAfterMs);
     schedule = { status: "pending", dueAt: now + delay, leaseUntil: null };
   } else {
     const reason = outcome.error ?? `webhook answered HTTP ${outcome.httpStatus}`;

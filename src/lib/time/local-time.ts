@@ -54,6 +54,20 @@ function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
+/** What the zone's wall clock reads at an instant. */
+export function wallClockAt(epochMs: number, zone: string): WallClock {
+  const local = new Date(epochMs + offsetMinutesAt(zone, epochMs) * 60_000);
+  return {
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth() + 1,
+    day: local.getUTCDate(),
+    hour: local.getUTCHours(),
+    minute: local.getUTCMinutes(),
+    second: local.getUTCSeconds(),
+    millisecond: local.getUTCMilliseconds(),
+  };
+}
+
 /** The wall clock read as if it were UTC: the "naive" millisecond count used for offset arithmetic. */
 export function naiveMs(wall: WallClock): number {
   return Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second, wall.millisecond);

@@ -139,6 +139,24 @@ function decodeCursor<T>(cursor: string, isValid: (value: unknown) => value is T
 /** A keyset list position: the sort instant and id of the last row already returned. */
 export type KeysetPosition = { at: number; id: string };
 
+/**
+ * One page from `limit + 1` rows read in keyset order: the first `limit`, and the cursor of the
+ * last one when a further row shows there is more.
+ */
+export function keysetPage<R extends { id: string }>(
+  rows: R[],
+  limit: number,
+  sortInstant: (row: R) => number,
+): { page: R[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const nextCursor =
+    rows.length > limit && last
+      ? encodeCursor({ at: sortInstant(last), id: last.id } satisfies KeysetPosition)
+      : null;
+  return { page, nextCursor };
+}
+
 export const isKeysetPosition = (v: unknown): v is KeysetPosition =>
   typeof v === "object" &&
   v !== null &&

@@ -5,10 +5,9 @@ import { requireRole } from "../../middleware/auth";
 import {
   bearerSecurity,
   cursorPosition,
-  encodeCursor,
   isKeysetPosition,
   jsonResponse,
-  type KeysetPosition,
+  keysetPage,
   ListQuerySchema,
   listOf,
   problemResponses,
@@ -33,11 +32,6 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { limit, cursor } = c.req.valid("query");
   const before = cursorPosition(cursor, isKeysetPosition);
   const rows = await tenantStore(c.env.DB, c.get("caller").tenantId).listDeadLetters(limit + 1, before);
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  const nextCursor =
-    rows.length > limit && last
-      ? encodeCursor({ at: last.failedAt, id: last.id } satisfies KeysetPosition)
-      : null;
+  const { page, nextCursor } = keysetPage(rows, limit, (r) => r.failedAt);
   return c.json({ data: page.map(deadLetterView), nextCursor }, 200);
 };

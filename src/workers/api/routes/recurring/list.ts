@@ -5,10 +5,9 @@ import { requireRole } from "../../middleware/auth";
 import {
   bearerSecurity,
   cursorPosition,
-  encodeCursor,
   isKeysetPosition,
   jsonResponse,
-  type KeysetPosition,
+  keysetPage,
   ListQuerySchema,
   listOf,
   problemResponses,
@@ -36,11 +35,6 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     limit + 1,
     cursorPosition(cursor, isKeysetPosition),
   );
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  const nextCursor =
-    rows.length > limit && last
-      ? encodeCursor({ at: last.createdAt, id: last.id } satisfies KeysetPosition)
-      : null;
+  const { page, nextCursor } = keysetPage(rows, limit, (r) => r.createdAt);
   return c.json({ data: await Promise.all(page.map((r) => patternView(c.env, r))), nextCursor }, 200);
 };

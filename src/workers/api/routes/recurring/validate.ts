@@ -2,7 +2,8 @@ import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { parseCron } from "../../../../lib/recurrence/cron";
 import { listOccurrences } from "../../../../lib/recurrence/occurrences";
 import { describeCron } from "../../../../lib/recurrence/pattern";
-import { formatInstant, offsetMinutesAt } from "../../../../lib/time/zones";
+import { wallClockAt } from "../../../../lib/time/local-time";
+import { formatInstant } from "../../../../lib/time/zones";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from "../../schemas";
@@ -26,21 +27,12 @@ export const handler: RouteHandler<typeof route, AppEnv> = (c) => {
   if (!parsed.ok) return c.json({ valid: false, errors: parsed.errors }, 200);
   const zone = timezone ?? "UTC";
   const now = Date.now();
-  const local = new Date(now + offsetMinutesAt(zone, now) * 60_000);
   const { occurrences } = listOccurrences(
     {
       recurrence: { kind: "cron", spec: parsed.spec },
       zone,
       start: now,
-      startWall: {
-        year: local.getUTCFullYear(),
-        month: local.getUTCMonth() + 1,
-        day: local.getUTCDate(),
-        hour: local.getUTCHours(),
-        minute: local.getUTCMinutes(),
-        second: local.getUTCSeconds(),
-        millisecond: 0,
-      },
+      startWall: wallClockAt(now, zone),
     },
     { count: 5, after: now },
   );
