@@ -137,4 +137,59 @@ describe("random input never causes a 5xx and never half-writes", () => {
       { numRuns: 150 },
     );
   });
+
+  it("recurring preview and create: any rule is a clean answer; a refused create stores nothing", async () => {
+    const t = await createTenant();
+    const cronish = fc.oneof(
+      fieldValue,
+      fc.constantFrom(
+        "0 9 * * *",
+        "*/15 * * * *",
+        "0 0 30 2 *",
+        "0 0 L * *",
+        "0 0 * * 5#2",
+        "0 0 15W * *",
+        "@hourly",
+      ),
+      fc
+        .array(fc.constantFrom("*", "0", "*/5", "1-5", "L", "MON", "JAN", "60", "#", "?"), {
+          minLength: 1,
+          maxLength: 7,
+        })
+        .map((parts) => parts.join(" ")),
+    );
+    const rule = fc.record(
+      {
+        cronExpression: cronish,
+        intervalType: fc.oneof(fieldValue, fc.constantFrom("minutes", "days", "months", "years")),
+        intervalValue: fc.oneof(fieldValue, fc.integer({ min: 0, max: 100 })),
+        timezone: fieldValue,
+        startDate: fieldValue,
+        endDate: fieldValue,
+        maxOccurrences: fieldValue,
+        skipWeekends: fc.boolean(),
+        skipHolidays: fc.boolean(),
+        businessHoursOnly: fc.boolean(),
+        holidayCountry: fc.constantFrom("DE", "US-CA", "XX", "de"),
+      },
+      { requiredKeys: [] },
+    );
+    let stored = 0;
+    await fc.assert(
+      fc.asyncProperty(rule, fc.integer({ min: 1, max: 50 }), async (body, count) => {
+        expectCleanAnswer(
+          await call("POST", "/v1/recurring/preview", { key: t.apiKey, body: { ...body, count } }),
+        );
+        const created = await call("POST", "/v1/recurring", {
+          key: t.apiKey,
+          body: { ...body, name: "fuzz", notificationId: "n", target: { userId: "fuzz-recurring" } },
+        });
+        expectCleanAnswer(created);
+        if (created.status === 201) stored++;
+        const list = await call<{ data: unknown[] }>("GET", "/v1/recurring?limit=500", { key: t.apiKey });
+        expect(list.body.data).toHaveLength(stored);
+      }),
+      { numRuns: 150 },
+    );
+  });
 });

@@ -51,7 +51,20 @@ function daysIn(month: number): number {
   return [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
 }
 
+/** Parsing costs seven cron-parser runs (one per field, to name a bad one); many patterns share expressions. */
+const parsedExpressions = new Map<string, CronParse>();
+
 export function parseCron(expression: string): CronParse {
+  let parsed = parsedExpressions.get(expression);
+  if (!parsed) {
+    parsed = parseCronUncached(expression);
+    if (parsedExpressions.size >= 5000) parsedExpressions.clear();
+    parsedExpressions.set(expression, parsed);
+  }
+  return parsed;
+}
+
+function parseCronUncached(expression: string): CronParse {
   const trimmed = expression.trim();
   if (trimmed.length === 0) return fail("is empty");
   if (trimmed.length > 256) return fail("is longer than 256 characters");
