@@ -35,7 +35,9 @@ function d1File(dir) {
 async function sealer() {
   const spec = /^ENCRYPTION_KEYS=(.*)$/m.exec(readFileSync(path.join(root, ".dev.vars"), "utf8"))[1];
   const [kid, b64] = spec.split(",")[0].split(":");
-  const key = await webcrypto.subtle.importKey("raw", Buffer.from(b64, "base64"), "AES-GCM", false, ["encrypt"]);
+  const key = await webcrypto.subtle.importKey("raw", Buffer.from(b64, "base64"), "AES-GCM", false, [
+    "encrypt",
+  ]);
   return async (plaintext, context) => {
     const iv = webcrypto.getRandomValues(new Uint8Array(12));
     const sealed = await webcrypto.subtle.encrypt(
@@ -53,7 +55,12 @@ async function previewLatency(base, apiKey) {
     ["every minute", "* * * * *"],
     ["daily", "0 9 * * *"],
   ]) {
-    const body = JSON.stringify({ cronExpression, timezone: "Europe/Berlin", startDate: "2027-03-20T00:00:00", count: 1000 });
+    const body = JSON.stringify({
+      cronExpression,
+      timezone: "Europe/Berlin",
+      startDate: "2027-03-20T00:00:00",
+      count: 1000,
+    });
     const { latencies } = await runPool(opts.previews, 1, async () => {
       const res = await fetch(`${base}/v1/recurring/preview`, {
         method: "POST",
@@ -61,7 +68,8 @@ async function previewLatency(base, apiKey) {
         body,
       });
       const json = await res.json();
-      if (json.occurrences?.length !== 1000) throw new Error(`preview: ${res.status} ${JSON.stringify(json).slice(0, 200)}`);
+      if (json.occurrences?.length !== 1000)
+        throw new Error(`preview: ${res.status} ${JSON.stringify(json).slice(0, 200)}`);
     });
     out[name] = summarise(latencies.slice(10)); // the first calls warm the isolate
     log(`preview ${name}: ${JSON.stringify(out[name])}`);
@@ -88,7 +96,17 @@ async function insertPatterns(file, tenantId, now) {
       startDate: "2026-01-01T00:00:00",
     };
     const payload = await seal(JSON.stringify({ digest: i % perUser }), `${id}:payload`);
-    insert.run(id, tenantId, `daily ${i}`, JSON.stringify(rule), JSON.stringify({ userId: user }), payload, now - 1, now, now);
+    insert.run(
+      id,
+      tenantId,
+      `daily ${i}`,
+      JSON.stringify(rule),
+      JSON.stringify({ userId: user }),
+      payload,
+      now - 1,
+      now,
+      now,
+    );
     if (i % 20_000 === 19_999) log(`inserted ${i + 1}/${opts.patterns}`);
   }
   db.exec("COMMIT");
