@@ -1,0 +1,129 @@
+import { type EngagementProfile, SLOTS } from "./profile";
+import { membership, type Segment } from "./segments";
+
+/**
+ * Hierarchical Beta–Binomial over the 168 hours of the week. A user's slot rate has a Beta prior
+ * centred on the population curve rescaled to the user's own overall rate, with a strength that
+ * the user's own data sets: a user whose slots differ no more than binomial noise predicts keeps a
+ * strong prior (falls back toward the population curve: do no harm), a user with a clear timing
+ * preference a weak one. Counts borrow from neighbouring hours and from the same hour on other
+ * days (weekdays with weekdays, weekends with weekends, a little across).
+ */
+export interface Prior {
+  /** Population open rate per slot (smoothed). */
+  curve: number[];
+  /** Mean of the curve, the population's overall rate. */
+  mean: number;
+  /** Pseudo-sends pulling a user's overall rate toward the population's. */
+  baseStrength: number;
+  /** Typical timing shapes; empty until enough profiles were seen to learn them. */
+  segments: Segment[];
+  source: "global" | "segment";
+  version: string;
+}
+
+interface KernelEntry {
+  slot: number;
+  weight: number;
+}
+
+const isWeekend = (slot: number) => Math.floor(slot / 24) >= 5;
+
+/** For each slot, the slots it borrows from and how much (itself 1). */
+const KERNEL: KernelEntry[][] = Array.from({ length: SLOTS }, (_, s) => {
+  const entries: KernelEntry[] = [{ slot: s, weight: 1 }];
+  for (const [offset, weight] of [
+    [1, 0.5],
+    [2, 0.2],
+  ] as const) {
+    entries.push({ slot: (s + offset) % SLOTS, weight }, { slot: (s - offset + SLOTS) % SLOTS, weight });
+  }
+  const hour = s % 24;
+  for (let day = 0; day < 7; day++) {
+    const other = day * 24 + hour;
+    if (other === s) continue;
+    entries.push({ slot: other, weight: isWeekend(other) === isWeekend(s) ? 0.8 : 0.2 });
+  }
+  return entries;
+});
+
+export function smooth(values: number[]): number[] {
+  return KERNEL.map((entries) => entries.reduce((sum, e) => sum + e.weight * values[e.slot]!, 0));
+}
+
+/** The population prior from pooled counts per slot (a flat curve where there is no data). */
+export function fitPrior(sends: number[], opens: number[], version: string, source: Prior["source"] = "global"): Prior {
+  const totalSends = sends.reduce((a, b) => a + b, 0);
+  const totalOpens = opens.reduce((a, b) => a + b, 0);
+  const mean = totalSends > 0 ? (totalOpens + 1) / (totalSends + 20) : 0.05;
+  const smoothedSends = smooth(sends);
+  const smoothedOpens = smooth(opens);
+  // 20 pseudo-sends at the overall rate keep sparse slots near the mean.
+  const curve = smoothedSends.map((n, s) => (smoothedOpens[s]! + 20 * mean) / (n + 20));
+  const curveMean = curve.reduce((a, b) => a + b, 0) / SLOTS;
+  return { curve, mean: curveMean, baseStrength: 30, segments: [], source, version };
+}
+
+export interface Posterior {
+  /** Beta parameters per slot. */
+  alpha: number[];
+  beta: number[];
+  mean: number[];
+  /** The user's overall open rate (shrunk toward the population). */
+  userRate: number;
+  /** The prior strength the user's data earned (pseudo-sends per slot). */
+  strength: number;
+  /** Decayed sends behind it (0 for a user never sent to). */
+  evidence: number;
+}
+
+const MIN_STRENGTH = 20;
+const MAX_STRENGTH = 400;
+const TYPICAL_SCATTER = 0.25;
+const PRIOR_SCATTER_WEIGHT = 60;
+
+export function posterior(profile: EngagementProfile, prior: Prior): Posterior {
+  const n = smooth(profile.sends);
+  const k = smooth(profile.opens);
+  let sends = 0;
+  let opens = 0;
+  for (let s = 0; s < SLOTS; s++) {
+    sends += profile.sends[s]!;
+    opens += profile.opens[s]!;
+  }
+  const userRate = (opens + prior.baseStrength * prior.mean) / (sends + prior.baseStrength);
+  // The prior shape: the user's mix of segment shapes when segments exist, else the global curve.
+  let shape = prior.curve.map((c) => c / prior.mean);
+  if (prior.segments.length > 0) {
+    const w = membership(profile, prior.segments, prior.mean);
+    shape = shape.map((_, s) => prior.segments.reduce((sum, seg, j) => sum + w[j]! * seg.shape[s]!, 0));
+  }
+  const mu = shape.map((c) => Math.min(0.95, Math.max(1e-4, userRate * c)));
+  // Empirical Bayes per user: how much do the user's slot rates scatter around the prior beyond
+  // what binomial noise explains? Little scatter → strong prior; much → the user's own data leads.
+  let excess = 0;
+  let weight = 0;
+  for (let s = 0; s < SLOTS; s++) {
+    const raw = profile.sends[s]!;
+    if (raw < 0.5) continue;
+    const rate = profile.opens[s]! / raw;
+    const noise = (mu[s]! * (1 - mu[s]!)) / raw;
+    excess += raw * ((rate - mu[s]!) ** 2 - noise);
+    weight += raw;
+  }
+  // A few sends say little about scatter: the estimate starts from a typical spread (a quarter
+  // of the user's rate) worth PRIOR_SCATTER_WEIGHT sends, and the user's data moves it from there.
+  const m = userRate;
+  const typical = (TYPICAL_SCATTER * m) ** 2;
+  const tau2 = (excess + PRIOR_SCATTER_WEIGHT * typical) / (weight + PRIOR_SCATTER_WEIGHT);
+  const strength = tau2 > 0 ? Math.min(MAX_STRENGTH, Math.max(MIN_STRENGTH, (m * (1 - m)) / tau2 - 1)) : MAX_STRENGTH;
+  const alpha = new Array<number>(SLOTS);
+  const beta = new Array<number>(SLOTS);
+  const mean = new Array<number>(SLOTS);
+  for (let s = 0; s < SLOTS; s++) {
+    alpha[s] = k[s]! + strength * mu[s]!;
+    beta[s] = Math.max(0, n[s]! - k[s]!) + strength * (1 - mu[s]!);
+    mean[s] = alpha[s]! / (alpha[s]! + beta[s]!);
+  }
+  return { alpha, beta, mean, userRate, strength, evidence: sends };
+}

@@ -1,0 +1,71 @@
+/**
+ * A user's engagement with one notification type, by the hour of the week it was *sent* in (the
+ * user's local time): decayed counts of sends and of sends that were opened. Open-time histograms
+ * mostly echo past send times; counting by send slot measures what a send at that hour achieves.
+ */
+export const SLOTS = 168;
+/** Older evidence weighs less: an event this old counts half. */
+export const HALF_LIFE_MS = 45 * 86_400_000;
+
+export interface EngagementProfile {
+  /** Instant the counts are decayed to (the newest event seen). */
+  asOf: number;
+  sends: number[];
+  opens: number[];
+}
+
+export function emptyProfile(): EngagementProfile {
+  return { asOf: 0, sends: new Array(SLOTS).fill(0), opens: new Array(SLOTS).fill(0) };
+}
+
+function decayFactor(ageMs: number): number {
+  return ageMs <= 0 ? 1 : 0.5 ** (ageMs / HALF_LIFE_MS);
+}
+
+/** Add a send (and whether it was opened) made at `at` in `slot`; decays in place, returns the profile. */
+export function recordSend(profile: EngagementProfile, slot: number, at: number, opened: boolean): EngagementProfile {
+  if (at > profile.asOf) {
+    const factor = decayFactor(at - profile.asOf);
+    if (factor !== 1) {
+      for (let s = 0; s < SLOTS; s++) {
+        profile.sends[s]! *= factor;
+        profile.opens[s]! *= factor;
+      }
+    }
+    profile.asOf = at;
+  }
+  const weight = decayFactor(profile.asOf - at);
+  profile.sends[slot]! += weight;
+  if (opened) profile.opens[slot]! += weight;
+  return profile;
+}
+
+/** An open arriving after its send was recorded as unopened. */
+export function recordOpen(profile: EngagementProfile, slot: number, sentAt: number): EngagementProfile {
+  const weight = decayFactor(profile.asOf - sentAt);
+  profile.opens[slot] = Math.min(profile.sends[slot]!, profile.opens[slot]! + weight);
+  return profile;
+}
+
+/** Compact form for storage: counts to 3 significant decimals, zeros as empty (≈ 1–2 KB). */
+export function serializeProfile(p: EngagementProfile): string {
+  const pack = (xs: number[]) => xs.map((x) => (x < 0.0005 ? "" : String(Math.round(x * 1000) / 1000))).join(",");
+  return JSON.stringify({ v: 1, t: p.asOf, s: pack(p.sends), o: pack(p.opens) });
+}
+
+export function parseProfile(text: string | null | undefined): EngagementProfile {
+  if (!text) return emptyProfile();
+  const raw = JSON.parse(text) as { t: number; s: string; o: string };
+  const unpack = (s: string) => s.split(",").map((x) => (x === "" ? 0 : Number(x)));
+  return { asOf: raw.t, sends: unpack(raw.s), opens: unpack(raw.o) };
+}
+
+export function totals(p: EngagementProfile): { sends: number; opens: number } {
+  let sends = 0;
+  let opens = 0;
+  for (let s = 0; s < SLOTS; s++) {
+    sends += p.sends[s]!;
+    opens += p.opens[s]!;
+  }
+  return { sends, opens };
+}
