@@ -5,14 +5,21 @@
 // G = (E_policy − E_random) / (E_oracle − E_random), from the true probabilities of the chosen hours.
 import { performance } from "node:perf_hooks";
 import { chooseSendTime } from "../../src/lib/optimizer/decide";
-import { fitPrior, posterior, type Prior } from "../../src/lib/optimizer/model";
-import { fitSegments } from "../../src/lib/optimizer/segments";
-import { emptyProfile, type EngagementProfile, recordSend, SLOTS, serializeProfile } from "../../src/lib/optimizer/profile";
+import { fitPrior, type Prior, posterior } from "../../src/lib/optimizer/model";
+import {
+  type EngagementProfile,
+  emptyProfile,
+  recordSend,
+  SLOTS,
+  serializeProfile,
+} from "../../src/lib/optimizer/profile";
 import { sampleNormal, seededRandom } from "../../src/lib/optimizer/random";
+import { fitSegments } from "../../src/lib/optimizer/segments";
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce<[string, string][]>((out, a, i, all) => {
-    if (a.startsWith("--")) out.push([a.slice(2), all[i + 1] && !all[i + 1]!.startsWith("--") ? all[i + 1]! : "true"]);
+    if (a.startsWith("--"))
+      out.push([a.slice(2), all[i + 1] && !all[i + 1]!.startsWith("--") ? all[i + 1]! : "true"]);
     return out;
   }, []),
 );
@@ -98,7 +105,7 @@ function truth(u: SimUser, sc: Scenario, weekday: number, hour: number, day: num
     let sum = 0;
     for (const c of u.bumps) {
       const d = h + moved - (c + u.shift + drift + (weekend ? 1.5 : 0));
-      const wrapped = ((d + 12) % 24 + 24) % 24 - 12;
+      const wrapped = ((((d + 12) % 24) + 24) % 24) - 12;
       sum += Math.exp(-(wrapped * wrapped) / (2 * 1.5 * 1.5));
     }
     return Math.exp(amplitude * sum);
@@ -137,7 +144,9 @@ type Policy = "random" | "fixed10" | "globalBest" | "histogram" | "ours" | "orac
 const POLICIES: Policy[] = ["random", "fixed10", "globalBest", "histogram", "ours", "oracle"];
 
 function run(sc: Scenario) {
-  const expected: Record<Policy, number[]> = Object.fromEntries(POLICIES.map((p) => [p, BLOCKS.map(() => 0)])) as never;
+  const expected: Record<Policy, number[]> = Object.fromEntries(
+    POLICIES.map((p) => [p, BLOCKS.map(() => 0)]),
+  ) as never;
   let predicted = 0;
   let realised = 0;
   const predictedByBlock = BLOCKS.map(() => 0);
@@ -169,7 +178,8 @@ function run(sc: Scenario) {
         expected.oracle[block]! += best;
         expected.fixed10[block]! += p[idx(10)]!;
         let g = ALLOWED_HOURS[0]!;
-        for (const h of ALLOWED_HOURS) if (prior.curve[weekday * 24 + h]! > prior.curve[weekday * 24 + g]!) g = h;
+        for (const h of ALLOWED_HOURS)
+          if (prior.curve[weekday * 24 + h]! > prior.curve[weekday * 24 + g]!) g = h;
         expected.globalBest[block]! += p[idx(g)]!;
         let hist = 10;
         for (const h of ALLOWED_HOURS) if (histogram[h] > histogram[hist]) hist = h;
@@ -180,7 +190,14 @@ function run(sc: Scenario) {
         const candidates = ALLOWED_HOURS.map((h) => ({ at: at + h * 3_600_000, slot: weekday * 24 + h }));
         const sampled = (i + d) % 20 === 0;
         const t0 = performance.now();
-        const decision = chooseSendTime(candidates, posterior(profile, prior), prior, profile, policyRandom, sampled ? 200 : 0);
+        const decision = chooseSendTime(
+          candidates,
+          posterior(profile, prior),
+          prior,
+          profile,
+          policyRandom,
+          sampled ? 200 : 0,
+        );
         latencies.push(performance.now() - t0);
         const hour = decision.slot % 24;
         if (!ALLOWED_HOURS.includes(hour)) violations++;
@@ -192,7 +209,8 @@ function run(sc: Scenario) {
         realised += truthChosen;
         predictedByBlock[block]! += decision.engagementProbability;
         realisedByBlock[block]! += truthChosen;
-        const bin = bins[Math.min(9, Math.floor(decision.engagementProbability * 10 * (TYPE === "push" ? 4 : 1)))]!;
+        const bin =
+          bins[Math.min(9, Math.floor(decision.engagementProbability * 10 * (TYPE === "push" ? 4 : 1)))]!;
         bin.predicted += decision.engagementProbability;
         bin.realised += truthChosen;
         bin.n++;
@@ -206,21 +224,29 @@ function run(sc: Scenario) {
     }
   }
   const G = (p: Policy) =>
-    BLOCKS.map((_, b) =>
-      Math.round((1000 * (expected[p][b]! - expected.random[b]!)) / (expected.oracle[b]! - expected.random[b]!)) / 10,
+    BLOCKS.map(
+      (_, b) =>
+        Math.round(
+          (1000 * (expected[p][b]! - expected.random[b]!)) / (expected.oracle[b]! - expected.random[b]!),
+        ) / 10,
     );
   latencies.sort((a, b) => a - b);
-  const ece =
-    bins.reduce((sum, b) => sum + Math.abs(b.predicted - b.realised), 0) / Math.max(1e-9, realised);
+  const ece = bins.reduce((sum, b) => sum + Math.abs(b.predicted - b.realised), 0) / Math.max(1e-9, realised);
   return {
     scenario: sc.name,
     gapClosedPercentByBlock: Object.fromEntries(
       (["ours", "globalBest", "histogram", "fixed10"] as Policy[]).map((p) => [p, G(p)]),
     ),
-    liftOverFixed10Percent: Math.round((1000 * (expected.ours.reduce((a, b) => a + b) / expected.fixed10.reduce((a, b) => a + b) - 1))) / 10,
+    liftOverFixed10Percent:
+      Math.round(
+        1000 * (expected.ours.reduce((a, b) => a + b) / expected.fixed10.reduce((a, b) => a + b) - 1),
+      ) / 10,
     calibration: {
       relativeErrorPercent: Math.round((1000 * (predicted - realised)) / realised) / 10,
-      byBlockPercent: BLOCKS.map((_, b) => Math.round((1000 * (predictedByBlock[b]! - realisedByBlock[b]!)) / realisedByBlock[b]!) / 10),
+      byBlockPercent: BLOCKS.map(
+        (_, b) =>
+          Math.round((1000 * (predictedByBlock[b]! - realisedByBlock[b]!)) / realisedByBlock[b]!) / 10,
+      ),
       binnedErrorPercent: Math.round(1000 * ece) / 10,
       confidenceMean: Math.round((1000 * confidenceSum) / confidenceN) / 1000,
       confidenceHitRate: Math.round((1000 * confidenceHits) / confidenceN) / 1000,

@@ -3,6 +3,10 @@ import { drizzle } from "drizzle-orm/durable-sqlite";
 import { decryptValue, encryptValue, parseKeyring } from "../lib/crypto/encryption";
 import { newId, newScheduleId } from "../lib/ids";
 import type { JsonObject } from "../lib/json";
+import type { Decision } from "../lib/optimizer/decide";
+import { type Prior, posterior } from "../lib/optimizer/model";
+import { hash32 } from "../lib/optimizer/random";
+import { resolveSendTime, slotOf } from "../lib/optimizer/resolve";
 import { nextAlarmAfterChange, wakeTime } from "../lib/schedules/alarm";
 import type {
   CommandFailure,
@@ -32,9 +36,11 @@ import {
   outcomeChanges,
 } from "../lib/schedules/transitions";
 import { scheduleView } from "../lib/schedules/view";
-import { formatInstant } from "../lib/time/zones";
+import { DEFAULT_BUSINESS_HOURS } from "../lib/time/calendar";
+import { formatInstant, formatLocal } from "../lib/time/zones";
 import { tenantStore } from "../workers/db/tenant-store";
 import { type Env, numberVar } from "../workers/env";
+import { type EngagementEvent, EngagementStore } from "./storage/engagement-store";
 import { MetaStore } from "./storage/meta-store";
 import { ScheduleStore } from "./storage/schedule-store";
 
@@ -62,6 +68,7 @@ const COMPACTION_INTERVAL_MS = 24 * 3600_000;
 export class UserScheduler extends DurableObject<Env> {
   readonly #store: ScheduleStore;
   readonly #meta: MetaStore;
+  readonly #engagement: EngagementStore;
   #owner: Owner | null;
   /** The user's settings (read on every create for the default timezone). */
   #settings: UserSettings | null;
@@ -76,6 +83,7 @@ export class UserScheduler extends DurableObject<Env> {
     super(ctx, env);
     this.#store = new ScheduleStore(drizzle(ctx.storage), ctx.storage.sql);
     this.#meta = new MetaStore(ctx.storage);
+    this.#engagement = new EngagementStore(ctx.storage.sql);
     // One read brings the schema version, the owner and the user's settings into memory.
     const stored = this.#meta.read();
     this.#meta.migrate(Number(stored.schema_version ?? 0));
@@ -355,6 +363,61 @@ export class UserScheduler extends DurableObject<Env> {
   async listAttempts(owner: Owner, id: string) {
     if (!this.#bindOwner(owner, false) || !this.#store.get(id)) return null;
     return this.#store.attemptsOf(id).map(attemptView);
+  }
+
+  // ---- send-time optimization ---------------------------------------------------------------
+
+  #zone(tenant: TenantDefaults): string {
+    return this.#settings?.timezone ?? tenant.timezone ?? "UTC";
+  }
+
+  /** Engagement events of this user (any order); returns the profiles they changed, serialized. */
+  async recordEngagement(
+    owner: Owner,
+    events: EngagementEvent[],
+    tenant: TenantDefaults,
+  ): Promise<Record<string, string>> {
+    this.#bindOwner(owner, true);
+    const zone = this.#zone(tenant);
+    const changed = this.ctx.storage.transactionSync(() =>
+      this.#engagement.apply(events, (at) => slotOf(at, zone), Date.now()),
+    );
+    return Object.fromEntries(changed);
+  }
+
+  /** The best allowed instant in the window for a notification type (null: nothing allowed). */
+  async optimalSendTime(
+    owner: Owner,
+    query: { type: string; notBefore: number; notAfter: number; businessHoursOnly?: boolean },
+    prior: Prior | null,
+    tenant: TenantDefaults,
+  ): Promise<(Decision & { localTime: string; timezone: string }) | null> {
+    this.#bindOwner(owner, false);
+    const zone = this.#zone(tenant);
+    const decision = resolveSendTime(
+      this.#engagement.profile(query.type),
+      prior,
+      query.notBefore,
+      query.notAfter,
+      {
+        zone,
+        quietHours: this.#settings?.quietHours ?? null,
+        businessHours: query.businessHoursOnly ? (tenant.businessHours ?? DEFAULT_BUSINESS_HOURS) : null,
+        holidayRegion: query.businessHoursOnly
+          ? (this.#settings?.holidayCountry ?? tenant.holidayCountry ?? null)
+          : null,
+      },
+      hash32(`${owner.userId}|${query.type}|${query.notBefore}`),
+    );
+    return decision ? { ...decision, localTime: formatLocal(decision.at, zone), timezone: zone } : null;
+  }
+
+  async engagementProfile(owner: Owner, prior: Prior | null, tenant: TenantDefaults) {
+    if (!this.#bindOwner(owner, false)) return [];
+    return this.#engagement.types().map((type) => {
+      const profile = this.#engagement.profile(type);
+      return { type, zone: this.#zone(tenant), profile, posterior: prior ? posterior(profile, prior) : null };
+    });
   }
 
   // ---- firing --------------------------------------------------------------------------------

@@ -133,3 +133,38 @@ export const recurringPatterns = sqliteTable(
     index("recurring_patterns_due").on(t.status, t.generatedUntil),
   ],
 );
+
+/**
+ * Users' engagement profiles as their objects last reported them (one row per user and type), the
+ * input of training. Written on ingestion, never on the firing path.
+ */
+export const engagementProfiles = sqliteTable(
+  "engagement_profiles",
+  {
+    tenantId: text("tenant_id").notNull(),
+    userId: text("user_id").notNull(),
+    type: text("type").notNull(),
+    profile: text("profile").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("engagement_profiles_key").on(t.tenantId, t.userId, t.type),
+    index("engagement_profiles_recent").on(t.tenantId, t.type, t.updatedAt),
+  ],
+);
+
+/** The trained priors per tenant and notification type ("*": all types pooled). */
+export const optimizerModels = sqliteTable(
+  "optimizer_models",
+  {
+    tenantId: text("tenant_id").notNull(),
+    type: text("type").notNull(),
+    version: text("version").notNull(),
+    prior: text("prior").notNull(),
+    trainedAt: integer("trained_at").notNull(),
+    users: integer("users").notNull(),
+    events: integer("events").notNull(),
+    metrics: text("metrics").notNull(),
+  },
+  (t) => [uniqueIndex("optimizer_models_key").on(t.tenantId, t.type)],
+);

@@ -85,4 +85,14 @@ export const USER_SCHEMA_DDL: readonly string[][] = [
     `CREATE INDEX IF NOT EXISTS schedules_pattern ON schedules (recurring_pattern_id)
       WHERE recurring_pattern_id IS NOT NULL`,
   ],
+  // v4: send-time optimization. One compact profile per notification type, and the recent sends
+  // that opens are paired with (bounded; see EngagementStore).
+  [
+    `CREATE TABLE IF NOT EXISTS engagement_profiles (
+      type TEXT PRIMARY KEY, profile TEXT NOT NULL, updated_at INTEGER NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS engagement_sends (
+      send_key TEXT PRIMARY KEY, type TEXT NOT NULL, slot INTEGER NOT NULL, at INTEGER NOT NULL,
+      opened INTEGER NOT NULL DEFAULT 0)`,
+    `CREATE INDEX IF NOT EXISTS engagement_sends_type_at ON engagement_sends (type, at)`,
+  ],
 ];

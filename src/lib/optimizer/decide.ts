@@ -109,7 +109,8 @@ function explain(slot: number, profile: EngagementProfile, source: SendTimeSourc
   const chosen = counts.find((c) => c.part === daypartOf(slot))!;
   const others = counts.filter((c) => c !== chosen && c.sends > 0).sort((a, b) => b.sends - a.sends);
   const mine = `${chosen.opens} of ${chosen.sends} ${chosen.part.name} sends opened`;
-  if (others.length === 0) return `${hour}: ${mine}; other times of day are untried, so the population curve fills in.`;
+  if (others.length === 0)
+    return `${hour}: ${mine}; other times of day are untried, so the population curve fills in.`;
   const other = others[0]!;
   return `${hour}: ${mine} vs ${other.opens} of ${other.sends} ${other.part.name} ones.`;
 }

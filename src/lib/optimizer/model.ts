@@ -52,7 +52,12 @@ export function smooth(values: number[]): number[] {
 }
 
 /** The population prior from pooled counts per slot (a flat curve where there is no data). */
-export function fitPrior(sends: number[], opens: number[], version: string, source: Prior["source"] = "global"): Prior {
+export function fitPrior(
+  sends: number[],
+  opens: number[],
+  version: string,
+  source: Prior["source"] = "global",
+): Prior {
   const totalSends = sends.reduce((a, b) => a + b, 0);
   const totalOpens = opens.reduce((a, b) => a + b, 0);
   const mean = totalSends > 0 ? (totalOpens + 1) / (totalSends + 20) : 0.05;
@@ -116,7 +121,8 @@ export function posterior(profile: EngagementProfile, prior: Prior): Posterior {
   const m = userRate;
   const typical = (TYPICAL_SCATTER * m) ** 2;
   const tau2 = (excess + PRIOR_SCATTER_WEIGHT * typical) / (weight + PRIOR_SCATTER_WEIGHT);
-  const strength = tau2 > 0 ? Math.min(MAX_STRENGTH, Math.max(MIN_STRENGTH, (m * (1 - m)) / tau2 - 1)) : MAX_STRENGTH;
+  const strength =
+    tau2 > 0 ? Math.min(MAX_STRENGTH, Math.max(MIN_STRENGTH, (m * (1 - m)) / tau2 - 1)) : MAX_STRENGTH;
   const alpha = new Array<number>(SLOTS);
   const beta = new Array<number>(SLOTS);
   const mean = new Array<number>(SLOTS);

@@ -23,7 +23,12 @@ function decayFactor(ageMs: number): number {
 }
 
 /** Add a send (and whether it was opened) made at `at` in `slot`; decays in place, returns the profile. */
-export function recordSend(profile: EngagementProfile, slot: number, at: number, opened: boolean): EngagementProfile {
+export function recordSend(
+  profile: EngagementProfile,
+  slot: number,
+  at: number,
+  opened: boolean,
+): EngagementProfile {
   if (at > profile.asOf) {
     const factor = decayFactor(at - profile.asOf);
     if (factor !== 1) {
@@ -49,7 +54,8 @@ export function recordOpen(profile: EngagementProfile, slot: number, sentAt: num
 
 /** Compact form for storage: counts to 3 significant decimals, zeros as empty (≈ 1–2 KB). */
 export function serializeProfile(p: EngagementProfile): string {
-  const pack = (xs: number[]) => xs.map((x) => (x < 0.0005 ? "" : String(Math.round(x * 1000) / 1000))).join(",");
+  const pack = (xs: number[]) =>
+    xs.map((x) => (x < 0.0005 ? "" : String(Math.round(x * 1000) / 1000))).join(",");
   return JSON.stringify({ v: 1, t: p.asOf, s: pack(p.sends), o: pack(p.opens) });
 }
 
@@ -68,4 +74,18 @@ export function totals(p: EngagementProfile): { sends: number; opens: number } {
     opens += p.opens[s]!;
   }
   return { sends, opens };
+}
+
+/** Several profiles as one (all notification types of a user), decayed to the newest of them. */
+export function mergeProfiles(profiles: EngagementProfile[]): EngagementProfile {
+  const merged = emptyProfile();
+  merged.asOf = Math.max(0, ...profiles.map((p) => p.asOf));
+  for (const p of profiles) {
+    const factor = decayFactor(merged.asOf - p.asOf);
+    for (let s = 0; s < SLOTS; s++) {
+      merged.sends[s]! += p.sends[s]! * factor;
+      merged.opens[s]! += p.opens[s]! * factor;
+    }
+  }
+  return merged;
 }

@@ -54,7 +54,12 @@ function normalised(values: number[]): number[] {
 }
 
 /** EM over profiles, `k` segments, deterministic (seeded by the profiles' own daypart peaks). */
-export function fitSegments(profiles: EngagementProfile[], k: number, populationRate: number, iterations = 20): Segment[] {
+export function fitSegments(
+  profiles: EngagementProfile[],
+  k: number,
+  populationRate: number,
+  iterations = 20,
+): Segment[] {
   if (profiles.length < k * 20) return [];
   // Start: each segment is a bump at a different part of the waking day.
   let segments: Segment[] = Array.from({ length: k }, (_, i) => {

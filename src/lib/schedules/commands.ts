@@ -1,6 +1,6 @@
 import type { FieldError } from "../errors";
 import type { JsonObject } from "../json";
-import type { RetryConfig } from "./model";
+import type { RetryConfig, SendTimeSource } from "./model";
 import type { ScheduleView } from "./view";
 
 /** A validated create request, as the API hands it to the user's object. */
@@ -21,6 +21,8 @@ export interface CreateScheduleCommand {
   id?: string;
   /** Internal: a generated occurrence that fell behind still fires. */
   allowPast?: boolean;
+  /** Internal: where the time came from (the optimizer's source when sendTime.optimize chose it). */
+  sendTimeSource?: SendTimeSource;
 }
 
 /** What the tenant contributes to planning a schedule. */

@@ -28,7 +28,7 @@ export function newScheduleRow(
     attempts: 0,
     recurringPatternId: command.recurringPatternId ?? null,
     campaignId: command.campaignId ?? null,
-    sendTimeSource: "fixed",
+    sendTimeSource: command.sendTimeSource ?? "fixed",
     idempotencyKey: command.idempotencyKey ?? null,
     executionId: null,
     leaseUntil: null,

@@ -6,8 +6,13 @@ import * as listApiKeys from "./api-keys/list";
 import * as listDeadLetters from "./dead-letters/list";
 import * as retryDeadLetter from "./dead-letters/retry";
 import * as deliveryCallback from "./deliveries/callback";
+import * as ingestEngagement from "./engagement/ingest";
 import * as listHolidays from "./holidays/list";
 import * as health from "./ops/health";
+import * as optimalSendTime from "./optimization/optimal-send-time";
+import * as optimizationPerformance from "./optimization/performance";
+import * as engagementProfile from "./optimization/profile";
+import * as trainOptimizer from "./optimization/train";
 import * as createPattern from "./recurring/create";
 import * as deletePattern from "./recurring/delete";
 import * as getPattern from "./recurring/get";
@@ -85,4 +90,9 @@ export function registerRoutes(app: App): void {
   app.openapi(resumePattern.route, resumePattern.handler);
   app.openapi(patternStatus.route, patternStatus.handler);
   app.openapi(patternOccurrences.route, patternOccurrences.handler);
+  app.openapi(ingestEngagement.route, ingestEngagement.handler);
+  app.openapi(optimalSendTime.route, optimalSendTime.handler);
+  app.openapi(engagementProfile.route, engagementProfile.handler);
+  app.openapi(trainOptimizer.route, trainOptimizer.handler);
+  app.openapi(optimizationPerformance.route, optimizationPerformance.handler);
 }

@@ -59,6 +59,16 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
       };
       return;
     }
+    if (parsed.data.sendTime) {
+      const errors = [
+        { path: "sendTime", message: "is not supported in bulk; create optimized schedules one by one" },
+      ];
+      results[index] = {
+        index,
+        error: problem("validation_error", `sendTime: ${errors[0]!.message}`, errors),
+      };
+      return;
+    }
     const list = byUser.get(parsed.data.userId) ?? [];
     list.push({ index, body: parsed.data });
     byUser.set(parsed.data.userId, list);

@@ -1,10 +1,20 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
+import { ApiError } from "../../../../lib/errors";
+import { formatInstant } from "../../../../lib/time/zones";
+import { loadPrior } from "../../../optimizer/models";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { idempotent } from "../../middleware/idempotency";
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from "../../schemas";
-import { createSchedulesFor, tenantDefaults, toCreateCommand, unwrap } from "../../user-scheduler";
-import { CreateScheduleSchema, ScheduleSchema } from "./schema";
+import {
+  createSchedulesFor,
+  tenantDefaults,
+  toCreateCommand,
+  unwrap,
+  userScheduler,
+} from "../../user-scheduler";
+import { sendWindow } from "../optimization/optimal-send-time";
+import { type CreateScheduleBody, CreateScheduleSchema, ScheduleSchema } from "./schema";
 
 export const route = createRoute({
   method: "post",
@@ -27,13 +37,55 @@ export const route = createRoute({
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const body = c.req.valid("json");
   const caller = c.get("caller");
+  const owner = { tenantId: caller.tenantId, userId: body.userId };
+  const optimized = body.sendTime ? await optimizedTime(c.env, caller, body) : null;
   const command = toCreateCommand(
-    body,
+    optimized ? { ...body, scheduledTime: formatInstant(optimized.at) } : body,
     c.req.header("idempotency-key") ?? body.idempotencyKey ?? null,
     caller.tenant.settings.retryConfig,
   );
-  const owner = { tenantId: caller.tenantId, userId: body.userId };
+  if (optimized) command.sendTimeSource = optimized.source;
   const [result] = await createSchedulesFor(c.env, owner, [command], tenantDefaults(caller.tenant));
   const created = unwrap(result!);
-  return c.json({ ...created.schedule, adjusted: created.adjusted, ambiguous: created.ambiguous }, 201);
+  return c.json(
+    {
+      ...created.schedule,
+      adjusted: created.adjusted,
+      ambiguous: created.ambiguous,
+      ...(optimized
+        ? {
+            optimization: {
+              confidence: Math.round(optimized.confidence * 1000) / 1000,
+              engagementProbability: Math.round(optimized.engagementProbability * 10_000) / 10_000,
+              explanation: optimized.explanation,
+            },
+          }
+        : {}),
+    },
+    201,
+  );
 };
+
+/** sendTime.optimize: the optimizer's best allowed instant in the window, for the notification's type. */
+async function optimizedTime(
+  env: AppEnv["Bindings"],
+  caller: AppEnv["Variables"]["caller"],
+  body: CreateScheduleBody,
+) {
+  const sendTime = body.sendTime!;
+  const { notBefore, notAfter } = sendWindow(sendTime.notBefore, sendTime.notAfter, "sendTime.");
+  const type = sendTime.type ?? body.notificationId;
+  const owner = { tenantId: caller.tenantId, userId: body.userId };
+  const decision = await userScheduler(env, owner).optimalSendTime(
+    owner,
+    { type, notBefore, notAfter, businessHoursOnly: body.businessHoursOnly },
+    await loadPrior(env, caller.tenantId, type),
+    tenantDefaults(caller.tenant),
+  );
+  if (!decision) {
+    throw new ApiError("validation_error", "no allowed time in the sendTime window", [
+      { path: "sendTime", message: "quiet hours or business hours cover the whole window" },
+    ]);
+  }
+  return decision;
+}

@@ -56,14 +56,18 @@ export const CreateScheduleSchema = z
   })
   .strict()
   .superRefine((body, ctx) => {
-    if (body.sendTime) {
+    if (body.sendTime && body.scheduledTime !== undefined) {
       ctx.addIssue({
         code: "custom",
         path: ["sendTime"],
-        message: "send-time optimization is not available yet; give scheduledTime",
+        message: "give scheduledTime or sendTime, not both",
       });
-    } else if (body.scheduledTime === undefined) {
-      ctx.addIssue({ code: "custom", path: ["scheduledTime"], message: "is required" });
+    } else if (!body.sendTime && body.scheduledTime === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["scheduledTime"],
+        message: "is required (or sendTime.optimize)",
+      });
     }
   })
   .openapi("CreateSchedule");
@@ -117,6 +121,10 @@ export const ScheduleSchema = z
       .boolean()
       .optional()
       .openapi({ description: "On create: the local time occurred twice; the earlier instant was taken" }),
+    optimization: z
+      .object({ confidence: z.number(), engagementProbability: z.number(), explanation: z.string() })
+      .optional()
+      .openapi({ description: "On create with sendTime.optimize: why this time" }),
   })
   .openapi("Schedule");
 

@@ -1,0 +1,83 @@
+import {
+  type BusinessHours,
+  isBusinessTime,
+  localParts,
+  type QuietHours,
+  quietHoursEnd,
+} from "../time/calendar";
+import { type Candidate, chooseSendTime, type Decision } from "./decide";
+import { fitPrior, type Prior, posterior } from "./model";
+import { type EngagementProfile, SLOTS } from "./profile";
+import { seededRandom } from "./random";
+
+/** A window longer than this is refused: the profile is weekly, two weeks is plenty. */
+export const MAX_WINDOW_MS = 14 * 86_400_000;
+const HOUR = 3_600_000;
+
+export interface SendConstraints {
+  zone: string;
+  quietHours?: QuietHours | null;
+  /** Only when the caller asks for business hours. */
+  businessHours?: BusinessHours | null;
+  holidayRegion?: string | null;
+  /** Instants of the user's other sends, and how many a rolling 24 h may hold (frequency cap). */
+  otherSends?: number[];
+  maxPerDay?: number | null;
+}
+
+/** The hour of the week (0 = Monday 00:00) that an instant falls in, in the zone. */
+export function slotOf(epochMs: number, zone: string): number {
+  const local = localParts(epochMs, zone);
+  return (local.weekday - 1) * 24 + Math.floor(local.minuteOfDay / 60);
+}
+
+/** Where sends may go: `notBefore`, then every top of the hour up to `notAfter`, minus what is not allowed. */
+export function candidateInstants(notBefore: number, notAfter: number, c: SendConstraints): Candidate[] {
+  const times = [notBefore];
+  for (let t = Math.ceil((notBefore + 1) / HOUR) * HOUR; t <= notAfter; t += HOUR) times.push(t);
+  const capped = (t: number) =>
+    c.maxPerDay != null &&
+    (c.otherSends ?? []).filter((s) => Math.abs(s - t) < 12 * HOUR).length >= c.maxPerDay;
+  return times
+    .filter(
+      (t) =>
+        quietHoursEnd(t, { zone: c.zone, quietHours: c.quietHours }) === null &&
+        isBusinessTime(t, { zone: c.zone, businessHours: c.businessHours, holidayRegion: c.holidayRegion }) &&
+        !capped(t),
+    )
+    .map((at) => ({ at, slot: slotOf(at, c.zone) }));
+}
+
+const FLAT = fitPrior(new Array(SLOTS).fill(0), new Array(SLOTS).fill(0), "flat");
+
+/**
+ * The best allowed instant in [notBefore, notAfter] for this user, or null when nothing is allowed.
+ * Without a trained prior and without user data the answer is the tenant's fallback local hour
+ * (10:00, or the first allowed time after it). The random draws behind `confidence` are seeded, so
+ * the same question gets the same answer.
+ */
+export function resolveSendTime(
+  profile: EngagementProfile,
+  prior: Prior | null,
+  notBefore: number,
+  notAfter: number,
+  constraints: SendConstraints,
+  seed: number,
+  fallbackHour = 10,
+): Decision | null {
+  const candidates = candidateInstants(notBefore, notAfter, constraints);
+  if (candidates.length === 0) return null;
+  const post = posterior(profile, prior ?? FLAT);
+  if (!prior && post.evidence < 3) {
+    const pick = candidates.find((c) => c.slot % 24 >= fallbackHour && c.slot % 24 < 22) ?? candidates[0]!;
+    return {
+      at: pick.at,
+      slot: pick.slot,
+      engagementProbability: post.mean[pick.slot]!,
+      confidence: 0,
+      source: "fallback",
+      explanation: `No engagement data yet for this user or this tenant: the fallback time, ${fallbackHour}:00 local, or the first allowed time after it.`,
+    };
+  }
+  return chooseSendTime(candidates, post, prior ?? FLAT, profile, seededRandom(seed));
+}

@@ -1,0 +1,90 @@
+import { fitPrior, type Prior } from "./model";
+import { type EngagementProfile, SLOTS } from "./profile";
+import { fitSegments } from "./segments";
+
+export interface TrainedModel {
+  prior: Prior;
+  users: number;
+  /** Decayed sends behind the model. */
+  events: number;
+  metrics: { logLoss: number; auc: number; calibrationError: number };
+}
+
+/** Segments need this many profiles with some history before they are learnt. */
+const SEGMENTS = 6;
+
+/**
+ * Pool profiles into the population curve, learn segments, and score the result on the same
+ * profiles: log loss per send, AUC of the predicted rates against opens, and calibration as the
+ * relative gap between predicted and observed opens.
+ */
+export function trainModel(profiles: EngagementProfile[], version: string): TrainedModel {
+  const sends = new Array<number>(SLOTS).fill(0);
+  const opens = new Array<number>(SLOTS).fill(0);
+  for (const p of profiles) {
+    for (let s = 0; s < SLOTS; s++) {
+      sends[s]! += p.sends[s]!;
+      opens[s]! += p.opens[s]!;
+    }
+  }
+  const base = fitPrior(sends, opens, version);
+  const withHistory = profiles.filter((p) => p.sends.reduce((a, b) => a + b, 0) >= 5);
+  const prior = { ...base, segments: fitSegments(withHistory, SEGMENTS, base.mean) };
+  const cells: { q: number; n: number; k: number }[] = [];
+  let logLoss = 0;
+  let n = 0;
+  let predicted = 0;
+  let observed = 0;
+  for (const p of profiles) {
+    for (let s = 0; s < SLOTS; s++) {
+      const sent = p.sends[s]!;
+      if (sent < 1e-6) continue;
+      const q = Math.min(0.999, Math.max(0.001, base.curve[s]!));
+      const k = p.opens[s]!;
+      logLoss -= k * Math.log(q) + (sent - k) * Math.log(1 - q);
+      n += sent;
+      predicted += sent * q;
+      observed += k;
+      cells.push({ q, n: sent, k });
+    }
+  }
+  return {
+    prior,
+    users: profiles.length,
+    events: Math.round(n),
+    metrics: {
+      logLoss: n > 0 ? round(logLoss / n) : 0,
+      auc: round(weightedAuc(cells)),
+      calibrationError: observed > 0 ? round(Math.abs(predicted - observed) / observed) : 0,
+    },
+  };
+}
+
+/** P(a random open's predicted rate exceeds a random non-open's), ties counting half. */
+function weightedAuc(cells: { q: number; n: number; k: number }[]): number {
+  const sorted = [...cells].sort((a, b) => a.q - b.q);
+  let negativesBelow = 0;
+  let concordant = 0;
+  let positives = 0;
+  let negatives = 0;
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    let pos = 0;
+    let neg = 0;
+    while (j < sorted.length && sorted[j]!.q === sorted[i]!.q) {
+      pos += sorted[j]!.k;
+      neg += sorted[j]!.n - sorted[j]!.k;
+      j++;
+    }
+    concordant += pos * (negativesBelow + neg / 2);
+    negativesBelow += neg;
+    positives += pos;
+    negatives += neg;
+    i = j;
+  }
+  return positives > 0 && negatives > 0 ? concordant / (positives * negatives) : 0.5;
+}
+
+function round(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
+}

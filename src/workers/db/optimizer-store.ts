@@ -1,0 +1,81 @@
+import { and, desc, eq, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { engagementProfiles, optimizerModels } from "../../lib/db/d1-schema";
+
+export type ModelRow = typeof optimizerModels.$inferSelect;
+
+/** Send-time optimization data of one tenant in D1: profile copies for training, trained models. */
+export function optimizerStore(database: D1Database, tenantId: string) {
+  const db = drizzle(database);
+  return {
+    /** Upsert profile copies (D1 allows 100 bound values per statement: 20 rows of 5). */
+    async saveProfiles(rows: { userId: string; type: string; profile: string }[], at: number) {
+      const statements = [];
+      for (let i = 0; i < rows.length; i += 20) {
+        statements.push(
+          db
+            .insert(engagementProfiles)
+            .values(rows.slice(i, i + 20).map((r) => ({ tenantId, ...r, updatedAt: at })))
+            .onConflictDoUpdate({
+              target: [engagementProfiles.tenantId, engagementProfiles.userId, engagementProfiles.type],
+              set: { profile: sql`excluded.profile`, updatedAt: sql`excluded.updated_at` },
+            }),
+        );
+      }
+      for (let i = 0; i < statements.length; i += 50) {
+        const chunk = statements.slice(i, i + 50);
+        await db.batch(chunk as [(typeof chunk)[0], ...typeof chunk]);
+      }
+    },
+
+    /** The most recently updated profiles (of one type, or of all types), for training. */
+    async recentProfiles(type: string | null, limit: number) {
+      return db
+        .select({
+          userId: engagementProfiles.userId,
+          type: engagementProfiles.type,
+          profile: engagementProfiles.profile,
+        })
+        .from(engagementProfiles)
+        .where(
+          and(
+            eq(engagementProfiles.tenantId, tenantId),
+            type ? eq(engagementProfiles.type, type) : undefined,
+          ),
+        )
+        .orderBy(desc(engagementProfiles.updatedAt))
+        .limit(limit)
+        .all();
+    },
+
+    async types(): Promise<string[]> {
+      const rows = await db
+        .selectDistinct({ type: engagementProfiles.type })
+        .from(engagementProfiles)
+        .where(eq(engagementProfiles.tenantId, tenantId))
+        .all();
+      return rows.map((r) => r.type);
+    },
+
+    async model(type: string): Promise<ModelRow | undefined> {
+      return db
+        .select()
+        .from(optimizerModels)
+        .where(and(eq(optimizerModels.tenantId, tenantId), eq(optimizerModels.type, type)))
+        .get();
+    },
+
+    async models(): Promise<ModelRow[]> {
+      return db.select().from(optimizerModels).where(eq(optimizerModels.tenantId, tenantId)).all();
+    },
+
+    async saveModel(row: Omit<ModelRow, "tenantId">) {
+      const values = { tenantId, ...row };
+      await db
+        .insert(optimizerModels)
+        .values(values)
+        .onConflictDoUpdate({ target: [optimizerModels.tenantId, optimizerModels.type], set: values })
+        .run();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import type { Prior } from "../../lib/optimizer/model";
+import { parseProfile } from "../../lib/optimizer/profile";
+import { type TrainedModel, trainModel } from "../../lib/optimizer/train";
+import { optimizerStore } from "../db/optimizer-store";
+import type { Env } from "../env";
+
+/** Profiles read per training run and type (the most recently updated). */
+const TRAINING_PROFILES = 20_000;
+const CACHE_MS = 60_000;
+const cache = new Map<string, { prior: Prior | null; at: number }>();
+
+/** The prior for a notification type: its own model, else the tenant's pooled one ("*"), else none. */
+export async function loadPrior(env: Env, tenantId: string, type: string): Promise<Prior | null> {
+  const key = `${tenantId}|${type}`;
+  const hit = cache.get(key);
+  if (hit && Date.now() - hit.at < CACHE_MS) return hit.prior;
+  const store = optimizerStore(env.DB, tenantId);
+  const row = (await store.model(type)) ?? (await store.model("*"));
+  const prior = row ? (JSON.parse(row.prior) as Prior) : null;
+  if (cache.size > 10_000) cache.clear();
+  cache.set(key, { prior, at: Date.now() });
+  return prior;
+}
+
+/** Train the pooled model and one per type from the profiles in D1; returns the pooled one. */
+export async function trainTenant(
+  env: Env,
+  tenantId: string,
+  now: number,
+): Promise<(TrainedModel & { version: string }) | null> {
+  const store = optimizerStore(env.DB, tenantId);
+  const version = `m${now}`;
+  let pooled: (TrainedModel & { version: string }) | null = null;
+  for (const type of ["*", ...(await store.types())]) {
+    const rows = await store.recentProfiles(type === "*" ? null : type, TRAINING_PROFILES);
+    if (rows.length === 0) continue;
+    const model = trainModel(
+      rows.map((r) => parseProfile(r.profile)),
+      version,
+    );
+    await store.saveModel({
+      type,
+      version,
+      prior: JSON.stringify(model.prior),
+      trainedAt: now,
+      users: model.users,
+      events: model.events,
+      metrics: JSON.stringify(model.metrics),
+    });
+    for (const key of cache.keys()) if (key.startsWith(`${tenantId}|`)) cache.delete(key);
+    if (type === "*") pooled = { ...model, version };
+  }
+  return pooled;
+}

@@ -1,0 +1,205 @@
+import { describe, expect, it } from "vitest";
+import { call, createTenant, type TestTenant } from "../support/api";
+
+type Optimal = {
+  sendAt: string;
+  localTime: string;
+  confidence: number;
+  source: string;
+  engagementProbability: number;
+  explanation: string;
+};
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** 30 days of history for a user in Berlin (UTC+1 in winter): sends at 08, 12 and 19 local, opens at 19 only. */
+function eveningHistory(userId: string, type: string, endingAt: number) {
+  const events: Record<string, unknown>[] = [];
+  for (let d = 30; d >= 1; d--) {
+    const midnightUtc = Math.floor((endingAt - d * DAY) / DAY) * DAY;
+    for (const localHour of [8, 12, 19]) {
+      const at = new Date(midnightUtc + (localHour - 1) * HOUR).toISOString();
+      const sendId = `${userId}-${d}-${localHour}`;
+      events.push({ userId, notificationType: type, event: "sent", at, sendId });
+      if (localHour === 19 && d % 3 !== 0) {
+        events.push({ userId, notificationType: type, event: "opened", at, sendId });
+      }
+    }
+  }
+  return events;
+}
+
+async function berlinUser(t: TestTenant, userId: string, extra: Record<string, unknown> = {}) {
+  await call("PUT", `/v1/users/${userId}`, { key: t.apiKey, body: { timezone: "Europe/Berlin", ...extra } });
+}
+
+describe("send-time optimization", () => {
+  it("ingests events one by one: bad ones are listed by index, the rest count", async () => {
+    const t = await createTenant();
+    const now = Date.now();
+    const res = await call<{
+      accepted: number;
+      rejected: number;
+      errors: { index: number; message: string }[];
+    }>("POST", "/v1/engagement", {
+      key: t.apiKey,
+      body: {
+        events: [
+          { userId: "u1", notificationType: "digest", event: "sent", at: new Date(now - HOUR).toISOString() },
+          {
+            userId: "u1",
+            notificationType: "digest",
+            event: "opened",
+            at: new Date(now - HOUR / 2).toISOString(),
+          },
+          { userId: "u1", notificationType: "digest", event: "bounced", at: new Date(now).toISOString() },
+          { userId: "u1", notificationType: "digest", event: "sent", at: new Date(now + HOUR).toISOString() },
+          {
+            userId: "u1",
+            notificationType: "digest",
+            event: "sent",
+            at: new Date(now - 401 * DAY).toISOString(),
+          },
+          { notificationType: "digest", event: "sent", at: new Date(now).toISOString() },
+        ],
+      },
+    });
+    expect(res.status).toBe(202);
+    expect(res.body.accepted).toBe(2);
+    expect(res.body.errors.map((e) => e.index)).toEqual([2, 3, 4, 5]);
+    expect(res.body.errors[0]!.message).toMatch(/^event/);
+    const profile = await call<{ profiles: { notificationType: string; sends: number; opens: number }[] }>(
+      "GET",
+      "/v1/users/u1/engagement-profile",
+      { key: t.apiKey },
+    );
+    expect(profile.body.profiles).toEqual([
+      expect.objectContaining({
+        notificationType: "digest",
+        sends: expect.closeTo(1, 2),
+        opens: expect.closeTo(1, 2),
+      }),
+    ]);
+  });
+
+  it("learns a user's evening habit and explains it; never inside quiet hours or past notAfter", async () => {
+    const t = await createTenant();
+    const now = Date.now();
+    await berlinUser(t, "evening", { quietHours: { start: "22:00", end: "08:00" } });
+    await call("POST", "/v1/engagement", {
+      key: t.apiKey,
+      body: { events: eveningHistory("evening", "digest", now) },
+    });
+    const trained = await call<{ users: number; metrics: { auc: number } }>(
+      "POST",
+      "/v1/optimization/train",
+      {
+        key: t.apiKey,
+      },
+    );
+    expect(trained.status).toBe(200);
+    expect(trained.body.users).toBe(1);
+    const notBefore = new Date(Math.ceil(now / DAY) * DAY + 7 * HOUR).toISOString(); // 08:00 Berlin
+    const notAfter = new Date(Date.parse(notBefore) + 14 * HOUR).toISOString();
+    const res = await call<Optimal>(
+      "GET",
+      `/v1/users/evening/optimal-send-time?type=digest&notBefore=${notBefore}&notAfter=${notAfter}`,
+      { key: t.apiKey },
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.source).toBe("model");
+    expect(res.body.localTime).toMatch(/T19:00:00\.000\+0[12]:00$/);
+    expect(res.body.explanation).toMatch(/evening sends opened/);
+    expect(res.body.engagementProbability).toBeGreaterThan(0.3);
+    expect(Date.parse(res.body.sendAt)).toBeLessThanOrEqual(Date.parse(notAfter));
+    // A window that ends before the evening: the answer stays inside it.
+    const early = await call<Optimal>(
+      "GET",
+      `/v1/users/evening/optimal-send-time?type=digest&notBefore=${notBefore}&notAfter=${new Date(Date.parse(notBefore) + 4 * HOUR).toISOString()}`,
+      { key: t.apiKey },
+    );
+    expect(Date.parse(early.body.sendAt)).toBeLessThanOrEqual(Date.parse(notBefore) + 4 * HOUR);
+    // A window entirely inside quiet hours has no answer.
+    const night = new Date(Math.ceil(now / DAY) * DAY + 22 * HOUR).toISOString();
+    const none = await call(
+      "GET",
+      `/v1/users/evening/optimal-send-time?type=digest&notBefore=${night}&notAfter=${new Date(Date.parse(night) + HOUR).toISOString()}`,
+      { key: t.apiKey },
+    );
+    expect(none.status).toBe(409);
+  });
+
+  it("POST /v1/schedules with sendTime.optimize schedules at the optimized time and says why", async () => {
+    const t = await createTenant();
+    const now = Date.now();
+    await berlinUser(t, "opt");
+    await call("POST", "/v1/engagement", {
+      key: t.apiKey,
+      body: { events: eveningHistory("opt", "digest", now) },
+    });
+    const created = await call<{
+      scheduledTime: string;
+      sendTimeSource: string;
+      localTime: string;
+      optimization: { explanation: string };
+    }>("POST", "/v1/schedules", {
+      key: t.apiKey,
+      body: {
+        userId: "opt",
+        notificationId: "digest",
+        sendTime: {
+          optimize: true,
+          notBefore: new Date(now + HOUR).toISOString(),
+          notAfter: new Date(now + 25 * HOUR).toISOString(),
+        },
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.sendTimeSource).toBe("model");
+    expect(created.body.localTime).toMatch(/T19:00:00\.000/);
+    expect(created.body.optimization.explanation).toMatch(/evening/);
+    // A user with no data and no trained model: the fallback time.
+    const fresh = await call<{ sendTimeSource: string; localTime: string }>("POST", "/v1/schedules", {
+      key: t.apiKey,
+      body: { userId: "nobody", notificationId: "other", timezone: "UTC", sendTime: { optimize: true } },
+    });
+    expect(fresh.status).toBe(201);
+    expect(fresh.body.sendTimeSource).toBe("fallback");
+    const both = await call<{ errors: { path: string }[] }>("POST", "/v1/schedules", {
+      key: t.apiKey,
+      body: {
+        userId: "x",
+        notificationId: "n",
+        scheduledTime: new Date(now + HOUR).toISOString(),
+        sendTime: { optimize: true },
+      },
+    });
+    expect(both.status).toBe(400);
+    expect(both.body.errors[0]!.path).toBe("sendTime");
+  });
+
+  it("training reports fit metrics, and performance lists the models", async () => {
+    const t = await createTenant();
+    expect((await call("POST", "/v1/optimization/train", { key: t.apiKey })).status).toBe(409);
+    const now = Date.now();
+    for (const u of ["a", "b", "c"]) {
+      await berlinUser(t, u);
+      await call("POST", "/v1/engagement", {
+        key: t.apiKey,
+        body: { events: eveningHistory(u, "digest", now) },
+      });
+    }
+    const trained = await call<{
+      users: number;
+      events: number;
+      metrics: { logLoss: number; auc: number; calibrationError: number };
+    }>("POST", "/v1/optimization/train", { key: t.apiKey });
+    expect(trained.body.users).toBe(3);
+    expect(trained.body.metrics.auc).toBeGreaterThan(0.7);
+    const perf = await call<{ models: { type: string }[] }>("GET", "/v1/optimization/performance", {
+      key: t.apiKey,
+    });
+    expect(perf.body.models.map((m) => m.type).sort()).toEqual(["*", "digest"]);
+  });
+});

@@ -1,0 +1,163 @@
+import { describe, expect, it } from "vitest";
+import { chooseSendTime } from "../../src/lib/optimizer/decide";
+import { fitPrior, posterior } from "../../src/lib/optimizer/model";
+import {
+  emptyProfile,
+  HALF_LIFE_MS,
+  parseProfile,
+  recordOpen,
+  recordSend,
+  SLOTS,
+  serializeProfile,
+  totals,
+} from "../../src/lib/optimizer/profile";
+import { seededRandom } from "../../src/lib/optimizer/random";
+import { candidateInstants, resolveSendTime, slotOf } from "../../src/lib/optimizer/resolve";
+
+const flatCounts = (value: number) => new Array(SLOTS).fill(value);
+
+describe("engagement profile", () => {
+  it("decays: a send one half-life older counts half", () => {
+    const p = emptyProfile();
+    recordSend(p, 10, 0, true);
+    recordSend(p, 20, HALF_LIFE_MS, false);
+    expect(p.sends[10]).toBeCloseTo(0.5, 6);
+    expect(p.opens[10]).toBeCloseTo(0.5, 6);
+    expect(p.sends[20]).toBe(1);
+    // An open arriving later for the old send is weighted like the send.
+    recordOpen(p, 20, HALF_LIFE_MS);
+    expect(p.opens[20]).toBe(1);
+  });
+
+  it("stays small: a profile with every slot used serializes within 4 KB and reads back", () => {
+    const p = emptyProfile();
+    const random = seededRandom(1);
+    for (let i = 0; i < 5000; i++) recordSend(p, i % SLOTS, i * 3_600_000, random() < 0.2);
+    const text = serializeProfile(p);
+    expect(text.length).toBeLessThan(4096);
+    const back = parseProfile(text);
+    expect(totals(back).sends).toBeCloseTo(totals(p).sends, 1);
+  });
+});
+
+describe("the model on hand-computable cases", () => {
+  it("fits the population curve as pooled opens over sends, shrunk to the mean where data is thin", () => {
+    const sends = flatCounts(1000);
+    const opens = flatCounts(50);
+    const prior = fitPrior(sends, opens, "t");
+    // Every slot 5 %: the curve is flat at 5 % (smoothing of a flat curve is flat).
+    for (const c of prior.curve) expect(c).toBeCloseTo(0.05, 2);
+  });
+
+  it("a user without data gets the population curve; a user's clear evidence moves their curve", () => {
+    const sends = flatCounts(1000);
+    const opens = flatCounts(50);
+    opens[19] = 150; // Monday 19:00 is a population peak: 15 %.
+    const prior = fitPrior(sends, opens, "t");
+    const none = posterior(emptyProfile(), prior);
+    // By hand: the kernel gives a slot itself 1, hours ±1 0.5, ±2 0.2, the same hour on the other 4
+    // weekdays 0.8 each and on the 2 weekend days 0.2 each (6 in all). Slot 19 gathers
+    // 150 + 6·50 − 50 = 400 opens over 6,000 sends, slot 10 gathers 300, and each adds 20 sends at the
+    // overall rate m: the ratio is (400 + 20m) / (300 + 20m).
+    const m = (167 * 50 + 150 + 1) / (168_000 + 20);
+    expect(none.mean[19]! / none.mean[10]!).toBeCloseTo((400 + 20 * m) / (300 + 20 * m), 6);
+    // A user who opened 8 of 8 sends on Monday 08:00 and none of 8 on Monday 19:00.
+    const p = emptyProfile();
+    for (let i = 0; i < 8; i++) {
+      recordSend(p, 8, i, true);
+      recordSend(p, 19, i, false);
+    }
+    const mine = posterior(p, prior);
+    expect(mine.mean[8]!).toBeGreaterThan(mine.mean[19]!);
+    expect(mine.userRate).toBeGreaterThan(prior.mean);
+  });
+
+  it("chooses the best candidate, and is confident only when the evidence separates it", () => {
+    const prior = fitPrior(flatCounts(1000), flatCounts(50), "t");
+    const candidates = [8, 12, 19].map((slot) => ({ at: slot * 3_600_000, slot }));
+    const clear = emptyProfile();
+    for (let i = 0; i < 40; i++) {
+      recordSend(clear, 19, i, i % 2 === 0);
+      recordSend(clear, 8, i, false);
+      recordSend(clear, 12, i, false);
+    }
+    const sure = chooseSendTime(candidates, posterior(clear, prior), prior, clear, seededRandom(3));
+    expect(sure.slot).toBe(19);
+    expect(sure.source).toBe("model");
+    expect(sure.confidence).toBeGreaterThan(0.9);
+    expect(sure.explanation).toMatch(/evening sends opened/);
+    const unsure = chooseSendTime(
+      candidates,
+      posterior(emptyProfile(), prior),
+      prior,
+      emptyProfile(),
+      seededRandom(3),
+    );
+    expect(unsure.source).toBe("global");
+    expect(unsure.confidence).toBeLessThan(0.9);
+  });
+});
+
+describe("resolver constraints", () => {
+  const zone = "Europe/Berlin";
+  const notBefore = Date.parse("2027-06-07T00:00:00Z");
+  const notAfter = Date.parse("2027-06-08T00:00:00Z");
+
+  it("candidates never fall in quiet hours, outside business hours, or outside the window", () => {
+    const candidates = candidateInstants(notBefore, notAfter, {
+      zone,
+      quietHours: { start: "22:00", end: "08:00" },
+      businessHours: { days: [1, 2, 3, 4, 5], start: "09:00", end: "17:00" },
+    });
+    expect(candidates.length).toBe(8);
+    for (const c of candidates) {
+      const hour = c.slot % 24;
+      expect(hour).toBeGreaterThanOrEqual(9);
+      expect(hour).toBeLessThan(17);
+      expect(c.at).toBeGreaterThanOrEqual(notBefore);
+      expect(c.at).toBeLessThanOrEqual(notAfter);
+    }
+  });
+
+  it("even a user who only ever opened at night is sent to outside quiet hours", () => {
+    const p = emptyProfile();
+    const nightSlot = slotOf(Date.parse("2027-05-31T21:00:00Z"), zone); // Monday 23:00 local
+    for (let i = 0; i < 30; i++) recordSend(p, nightSlot, i, true);
+    const prior = fitPrior(flatCounts(100), flatCounts(5), "t");
+    const decision = resolveSendTime(
+      p,
+      prior,
+      notBefore,
+      notAfter,
+      { zone, quietHours: { start: "22:00", end: "08:00" } },
+      1,
+    )!;
+    const hour = decision.slot % 24;
+    expect(hour >= 8 && hour < 22).toBe(true);
+    expect(decision.at).toBeLessThanOrEqual(notAfter);
+  });
+
+  it("the frequency cap removes times near the user's other sends; nothing allowed is null", () => {
+    const busy = Date.parse("2027-06-07T12:00:00Z");
+    const candidates = candidateInstants(notBefore, notAfter, { zone, otherSends: [busy], maxPerDay: 1 });
+    expect(candidates.every((c) => Math.abs(c.at - busy) >= 12 * 3_600_000)).toBe(true);
+    const none = resolveSendTime(
+      emptyProfile(),
+      null,
+      notBefore,
+      notBefore + 3_600_000,
+      {
+        zone,
+        quietHours: { start: "00:00", end: "23:59" },
+      },
+      1,
+    );
+    expect(none).toBeNull();
+  });
+
+  it("without any data or model, the fallback is 10:00 local", () => {
+    const decision = resolveSendTime(emptyProfile(), null, notBefore, notAfter, { zone }, 1)!;
+    expect(decision.source).toBe("fallback");
+    expect(decision.slot % 24).toBe(10);
+  });
+});
