@@ -264,6 +264,7 @@ export class UserScheduler extends DurableObject<Env> {
         changes.timezone = planned.timezone;
         if (row.status === "pending") changes.dueAt = planned.scheduledTime;
       }
+      if (patch.sendTimeSource !== undefined) changes.sendTimeSource = patch.sendTimeSource;
       if (patch.priority !== undefined) changes.priority = patch.priority;
       if (patch.retryConfig !== undefined) changes.retryConfig = JSON.stringify(patch.retryConfig);
       if (payload !== undefined) changes.payload = payload;

@@ -202,4 +202,34 @@ describe("send-time optimization", () => {
     });
     expect(perf.body.models.map((m) => m.type).sort()).toEqual(["*", "digest"]);
   });
+
+  it("a manual override keeps the schedule and records its source; bulk answers in request order", async () => {
+    const t = await createTenant();
+    const created = await call<{ id: string }>("POST", "/v1/schedules", {
+      key: t.apiKey,
+      body: { userId: "o", notificationId: "n", timezone: "UTC", sendTime: { optimize: true } },
+    });
+    const sendAt = new Date(Date.now() + 5 * HOUR).toISOString();
+    const overridden = await call<{ scheduledTime: string; sendTimeSource: string }>(
+      "PUT",
+      `/v1/schedules/${created.body.id}/send-time`,
+      { key: t.apiKey, body: { sendAt } },
+    );
+    expect(overridden.status).toBe(200);
+    expect(overridden.body).toMatchObject({ scheduledTime: sendAt, sendTimeSource: "override" });
+    const bulk = await call<{
+      results: { index: number; userId?: string; source?: string; error?: { status: number } }[];
+    }>("POST", "/v1/optimization/bulk", {
+      key: t.apiKey,
+      body: {
+        requests: [{ userId: "a" }, { userId: "" }, { userId: "b", notAfter: "soon" }, { userId: "c" }],
+      },
+    });
+    expect(bulk.status).toBe(200);
+    expect(bulk.body.results.map((r) => r.index)).toEqual([0, 1, 2, 3]);
+    expect(bulk.body.results[0]!.source).toBe("fallback");
+    expect(bulk.body.results[1]!.error!.status).toBe(400);
+    expect(bulk.body.results[2]!.error!.status).toBe(400);
+    expect(bulk.body.results[3]!.userId).toBe("c");
+  });
 });

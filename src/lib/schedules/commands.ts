@@ -34,6 +34,8 @@ export interface TenantDefaults {
 
 export interface SchedulePatch {
   scheduledTime?: string;
+  /** Internal: a manual override of an optimized time records its source. */
+  sendTimeSource?: SendTimeSource;
   timezone?: string;
   priority?: number;
   retryConfig?: RetryConfig;

@@ -22,7 +22,7 @@ export const RetryConfigSchema = z
   })
   .openapi("RetryConfig");
 
-const ScheduledTimeSchema = z
+export const ScheduledTimeSchema = z
   .string()
   .max(40)
   .openapi({
