@@ -6,7 +6,7 @@ import type { JsonObject } from "../lib/json";
 import type { Decision } from "../lib/optimizer/decide";
 import { type Prior, posterior } from "../lib/optimizer/model";
 import { hash32 } from "../lib/optimizer/random";
-import { resolveSendTime, slotOf } from "../lib/optimizer/resolve";
+import { fixedSendTime, resolveSendTime, slotOf } from "../lib/optimizer/resolve";
 import { nextAlarmAfterChange, wakeTime } from "../lib/schedules/alarm";
 import type {
   CommandFailure,
@@ -389,12 +389,36 @@ export class UserScheduler extends DurableObject<Env> {
   /** The best allowed instant in the window for a notification type (null: nothing allowed). */
   async optimalSendTime(
     owner: Owner,
-    query: { type: string; notBefore: number; notAfter: number; businessHoursOnly?: boolean },
+    query: {
+      type: string;
+      notBefore: number;
+      notAfter: number;
+      businessHoursOnly?: boolean;
+      fixedLocalTime?: string;
+      /** The schedule's own timezone, when it names one; else the user's, then the tenant's. */
+      timezone?: string;
+    },
     prior: Prior | null,
     tenant: TenantDefaults,
   ): Promise<(Decision & { localTime: string; timezone: string }) | null> {
     this.#bindOwner(owner, false);
-    const zone = this.#zone(tenant);
+    const zone = query.timezone ?? this.#zone(tenant);
+    if (query.fixedLocalTime) {
+      const fixed = fixedSendTime(query.notBefore, query.notAfter, query.fixedLocalTime, {
+        zone,
+        quietHours: this.#settings?.quietHours ?? null,
+      });
+      if (!fixed) return null;
+      return {
+        ...fixed,
+        engagementProbability: 0,
+        confidence: 0,
+        source: "fixed",
+        explanation: `Experiment control: a fixed ${query.fixedLocalTime} in the user's timezone.`,
+        localTime: formatLocal(fixed.at, zone),
+        timezone: zone,
+      };
+    }
     const decision = resolveSendTime(
       this.#engagement.profile(query.type),
       prior,

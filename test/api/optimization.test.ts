@@ -232,4 +232,78 @@ describe("send-time optimization", () => {
     expect(bulk.body.results[2]!.error!.status).toBe(400);
     expect(bulk.body.results[3]!.userId).toBe("c");
   });
+
+  it("an experiment splits optimized schedules between variants by user, and reports per-variant results", async () => {
+    const t = await createTenant();
+    const experiment = await call<{ id: string }>("POST", "/v1/experiments", {
+      key: t.apiKey,
+      body: {
+        name: "optimized vs 10:00",
+        notificationType: "promo",
+        variants: [
+          { name: "optimized", strategy: "optimized" },
+          { name: "control", strategy: "fixed", localTime: "10:00" },
+        ],
+        allocation: [50, 50],
+      },
+    });
+    expect(experiment.status).toBe(201);
+    const now = Date.now();
+    const window = {
+      optimize: true,
+      notBefore: new Date(now + HOUR).toISOString(),
+      notAfter: new Date(now + 25 * HOUR).toISOString(),
+    };
+    const sources: Record<string, string> = {};
+    for (let i = 0; i < 24; i++) {
+      const created = await call<{ id: string; sendTimeSource: string; localTime: string }>(
+        "POST",
+        "/v1/schedules",
+        {
+          key: t.apiKey,
+          body: { userId: `x${i}`, notificationId: "promo", timezone: "Asia/Tokyo", sendTime: window },
+        },
+      );
+      expect(created.status).toBe(201);
+      sources[`x${i}`] = created.body.sendTimeSource;
+      if (created.body.sendTimeSource === "fixed")
+        expect(created.body.localTime).toMatch(/T10:00:00\.000\+09:00$/);
+      if (i % 2 === 0) {
+        // The tenant reports an open of this send (as its engagement event).
+        await call("POST", "/v1/engagement", {
+          key: t.apiKey,
+          body: {
+            events: [
+              {
+                userId: `x${i}`,
+                notificationType: "promo",
+                event: "opened",
+                at: new Date().toISOString(),
+                scheduleId: created.body.id,
+              },
+            ],
+          },
+        });
+      }
+    }
+    // The same user lands in the same variant again.
+    const again = await call<{ sendTimeSource: string }>("POST", "/v1/schedules", {
+      key: t.apiKey,
+      body: { userId: "x0", notificationId: "promo", timezone: "Asia/Tokyo", sendTime: window },
+    });
+    expect(again.body.sendTimeSource === "fixed").toBe(sources.x0 === "fixed");
+    const results = await call<{
+      control: string;
+      variants: { name: string; sends: number; opens: number; interval95: number[] }[];
+    }>("GET", `/v1/experiments/${experiment.body.id}/results`, { key: t.apiKey });
+    expect(results.body.control).toBe("control");
+    const fixedCount = Object.values(sources).filter((s) => s === "fixed").length;
+    expect(results.body.variants.map((v) => v.sends)).toEqual([
+      24 - fixedCount + (sources.x0 === "fixed" ? 0 : 1),
+      fixedCount + (sources.x0 === "fixed" ? 1 : 0),
+    ]);
+    expect(fixedCount).toBeGreaterThan(3);
+    expect(fixedCount).toBeLessThan(21);
+    expect(results.body.variants.reduce((n, v) => n + v.opens, 0)).toBe(12);
+  });
 });

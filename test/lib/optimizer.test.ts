@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { chooseSendTime } from "../../src/lib/optimizer/decide";
+import {
+  assignVariant,
+  compareToControl,
+  sampleSizePerVariant,
+  wilsonInterval,
+} from "../../src/lib/optimizer/experiments";
 import { fitPrior, posterior } from "../../src/lib/optimizer/model";
 import {
   emptyProfile,
@@ -159,5 +165,30 @@ describe("resolver constraints", () => {
     const decision = resolveSendTime(emptyProfile(), null, notBefore, notAfter, { zone }, 1)!;
     expect(decision.source).toBe("fallback");
     expect(decision.slot % 24).toBe(10);
+  });
+});
+
+describe("experiments", () => {
+  it("assign each user to one variant for good, in proportion to the allocation", () => {
+    const counts = [0, 0, 0];
+    for (let i = 0; i < 10_000; i++) {
+      const v = assignVariant("exp_1", `user-${i}`, [50, 30, 20]);
+      expect(assignVariant("exp_1", `user-${i}`, [50, 30, 20])).toBe(v);
+      counts[v]!++;
+    }
+    expect(counts[0]! / 10_000).toBeCloseTo(0.5, 1);
+    expect(counts[1]! / 10_000).toBeCloseTo(0.3, 1);
+    expect(counts[2]! / 10_000).toBeCloseTo(0.2, 1);
+  });
+
+  it("report intervals, lift and p-values as the textbook formulas give them", () => {
+    // Values from Python's statistics.NormalDist, computed independently.
+    const [low, high] = wilsonInterval(5, 10);
+    expect(low).toBeCloseTo(0.236593, 5);
+    expect(high).toBeCloseTo(0.763407, 5);
+    const { lift, pValue } = compareToControl(60, 100, 50, 100);
+    expect(lift).toBeCloseTo(0.2, 10);
+    expect(pValue!).toBeCloseTo(0.155218, 4);
+    expect(Math.abs(sampleSizePerVariant(0.1, 0.1) - 14_751)).toBeLessThanOrEqual(2);
   });
 });

@@ -168,3 +168,37 @@ export const optimizerModels = sqliteTable(
   },
   (t) => [uniqueIndex("optimizer_models_key").on(t.tenantId, t.type)],
 );
+
+/** Send-time experiments: variants (optimized or a fixed local time) with an allocation. */
+export const experiments = sqliteTable(
+  "experiments",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    name: text("name").notNull(),
+    notificationType: text("notification_type").notNull(),
+    variants: text("variants").notNull(),
+    allocation: text("allocation").notNull(),
+    status: text("status", { enum: ["running", "stopped"] }).notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("experiments_type").on(t.tenantId, t.notificationType, t.status)],
+);
+
+/** One row per schedule sent under an experiment; opened when the tenant reports an open. */
+export const experimentSends = sqliteTable(
+  "experiment_sends",
+  {
+    tenantId: text("tenant_id").notNull(),
+    experimentId: text("experiment_id").notNull(),
+    variant: integer("variant").notNull(),
+    scheduleId: text("schedule_id").notNull(),
+    userId: text("user_id").notNull(),
+    opened: integer("opened").notNull(),
+    at: integer("at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("experiment_sends_schedule").on(t.tenantId, t.scheduleId),
+    index("experiment_sends_experiment").on(t.tenantId, t.experimentId, t.variant),
+  ],
+);

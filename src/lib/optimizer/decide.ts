@@ -8,7 +8,7 @@ export interface Candidate {
   slot: number;
 }
 
-export type SendTimeSource = "model" | "segment" | "global" | "fallback";
+export type SendTimeSource = "model" | "segment" | "global" | "fallback" | "fixed";
 
 export interface Decision {
   at: number;

@@ -1,10 +1,12 @@
 import {
+  addLocalDays,
   type BusinessHours,
   isBusinessTime,
   localParts,
   type QuietHours,
   quietHoursEnd,
 } from "../time/calendar";
+import { resolveWallClock } from "../time/local-time";
 import { type Candidate, chooseSendTime, type Decision } from "./decide";
 import { fitPrior, type Prior, posterior } from "./model";
 import { type EngagementProfile, SLOTS } from "./profile";
@@ -80,4 +82,40 @@ export function resolveSendTime(
     };
   }
   return chooseSendTime(candidates, post, prior ?? FLAT, profile, seededRandom(seed));
+}
+
+/**
+ * A fixed local time (an experiment's control arm): the first day's `HH:MM` in the user's zone
+ * (P1 across gaps) inside the window and outside quiet hours; null if none within the window.
+ */
+export function fixedSendTime(
+  notBefore: number,
+  notAfter: number,
+  localTime: string,
+  constraints: SendConstraints,
+): Candidate | null {
+  let date = localParts(notBefore, constraints.zone).date;
+  for (let day = 0; day <= 15; day++) {
+    const at = resolveWallClock(
+      {
+        year: Number(date.slice(0, 4)),
+        month: Number(date.slice(5, 7)),
+        day: Number(date.slice(8, 10)),
+        hour: Number(localTime.slice(0, 2)),
+        minute: Number(localTime.slice(3, 5)),
+        second: 0,
+        millisecond: 0,
+      },
+      constraints.zone,
+    ).epochMs;
+    if (at > notAfter) return null;
+    if (
+      at >= notBefore &&
+      quietHoursEnd(at, { zone: constraints.zone, quietHours: constraints.quietHours }) === null
+    ) {
+      return { at, slot: slotOf(at, constraints.zone) };
+    }
+    date = addLocalDays(date, 1).date;
+  }
+  return null;
 }

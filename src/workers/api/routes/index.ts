@@ -7,6 +7,8 @@ import * as listDeadLetters from "./dead-letters/list";
 import * as retryDeadLetter from "./dead-letters/retry";
 import * as deliveryCallback from "./deliveries/callback";
 import * as ingestEngagement from "./engagement/ingest";
+import * as createExperiment from "./experiments/create";
+import * as experimentResults from "./experiments/results";
 import * as listHolidays from "./holidays/list";
 import * as health from "./ops/health";
 import * as optimizeBulk from "./optimization/bulk";
@@ -99,4 +101,6 @@ export function registerRoutes(app: App): void {
   app.openapi(engagementProfile.route, engagementProfile.handler);
   app.openapi(trainOptimizer.route, trainOptimizer.handler);
   app.openapi(optimizationPerformance.route, optimizationPerformance.handler);
+  app.openapi(createExperiment.route, createExperiment.handler);
+  app.openapi(experimentResults.route, experimentResults.handler);
 }

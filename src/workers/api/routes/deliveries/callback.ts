@@ -1,5 +1,6 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { parseInstant } from "../../../../lib/time/local-time";
+import { experimentStore } from "../../../db/experiment-store";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from "../../schemas";
@@ -47,5 +48,9 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
       at,
     }),
   );
+  // An open of a schedule sent under a send-time experiment counts for its variant.
+  if (recorded && (body.event === "opened" || body.event === "clicked")) {
+    await experimentStore(c.env.DB, owner.tenantId).markOpened([body.scheduleId]);
+  }
   return c.json({ accepted: true as const, recorded }, 202);
 };

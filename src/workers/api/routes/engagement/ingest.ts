@@ -2,6 +2,7 @@ import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import type { EngagementEvent } from "../../../../durable-objects/storage/engagement-store";
 import { forEachConcurrently } from "../../../../lib/concurrency";
 import { parseInstant } from "../../../../lib/time/local-time";
+import { experimentStore } from "../../../db/experiment-store";
 import { optimizerStore } from "../../../db/optimizer-store";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
@@ -58,6 +59,12 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     byUser.set(e.userId, list);
   });
   const copies: { userId: string; type: string; profile: string }[] = [];
+  const openedSchedules = events
+    .map((raw) => EngagementEventSchema.safeParse(raw))
+    .filter(
+      (p) => p.success && (p.data.event === "opened" || p.data.event === "clicked") && p.data.scheduleId,
+    )
+    .map((p) => p.data!.scheduleId!);
   await forEachConcurrently([...byUser], 16, async ([userId, list]) => {
     const owner = { tenantId: caller.tenantId, userId };
     const changed = await userScheduler(c.env, owner).recordEngagement(
@@ -69,5 +76,8 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   });
   // The training copy in D1; the profile that decisions read lives in the user's object.
   await optimizerStore(c.env.DB, caller.tenantId).saveProfiles(copies, now);
+  // Opens of schedules sent under a send-time experiment count for their variant.
+  if (openedSchedules.length > 0)
+    await experimentStore(c.env.DB, caller.tenantId).markOpened(openedSchedules);
   return c.json({ accepted: events.length - errors.length, rejected: errors.length, errors }, 202);
 };

@@ -1,6 +1,8 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { ApiError } from "../../../../lib/errors";
+import { assignVariant } from "../../../../lib/optimizer/experiments";
 import { formatInstant } from "../../../../lib/time/zones";
+import { experimentStore, type Variant } from "../../../db/experiment-store";
 import { loadPrior } from "../../../optimizer/models";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
@@ -47,6 +49,15 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   if (optimized) command.sendTimeSource = optimized.source;
   const [result] = await createSchedulesFor(c.env, owner, [command], tenantDefaults(caller.tenant));
   const created = unwrap(result!);
+  if (optimized?.experiment) {
+    await experimentStore(c.env.DB, caller.tenantId).recordSend({
+      experimentId: optimized.experiment.id,
+      variant: optimized.experiment.variant,
+      scheduleId: created.schedule.id,
+      userId: body.userId,
+      at: Date.now(),
+    });
+  }
   return c.json(
     {
       ...created.schedule,
@@ -76,9 +87,23 @@ async function optimizedTime(
   const { notBefore, notAfter } = sendWindow(sendTime.notBefore, sendTime.notAfter, "sendTime.");
   const type = sendTime.type ?? body.notificationId;
   const owner = { tenantId: caller.tenantId, userId: body.userId };
+  // A running experiment on this type decides the strategy, by a stable hash of the user id.
+  const experiment = await experimentStore(env.DB, caller.tenantId).runningFor(type);
+  const variant = experiment
+    ? assignVariant(experiment.id, body.userId, JSON.parse(experiment.allocation) as number[])
+    : null;
+  const strategy =
+    experiment && variant !== null ? (JSON.parse(experiment.variants) as Variant[])[variant]! : null;
   const decision = await userScheduler(env, owner).optimalSendTime(
     owner,
-    { type, notBefore, notAfter, businessHoursOnly: body.businessHoursOnly },
+    {
+      type,
+      notBefore,
+      notAfter,
+      businessHoursOnly: body.businessHoursOnly,
+      timezone: body.timezone,
+      fixedLocalTime: strategy?.strategy === "fixed" ? strategy.localTime : undefined,
+    },
     await loadPrior(env, caller.tenantId, type),
     tenantDefaults(caller.tenant),
   );
@@ -87,5 +112,5 @@ async function optimizedTime(
       { path: "sendTime", message: "quiet hours or business hours cover the whole window" },
     ]);
   }
-  return decision;
+  return { ...decision, experiment: experiment && variant !== null ? { id: experiment.id, variant } : null };
 }
