@@ -51,6 +51,7 @@ export interface Owner {
 
 /** Due rows claimed per alarm run; more due rows re-arm the alarm at once. */
 const CLAIM_BATCH = 500;
+const DAY_MS = 86_400_000;
 /** An execution whose attempt was lost this often (leases expired unreported) fails. */
 const MAX_LOST_ATTEMPTS = 5;
 /** Execution history is bounded: attempts per schedule, and age (compacted at most daily). */
@@ -431,6 +432,10 @@ export class UserScheduler extends DurableObject<Env> {
         holidayRegion: query.businessHoursOnly
           ? (this.#settings?.holidayCountry ?? tenant.holidayCountry ?? null)
           : null,
+        maxPerDay: tenant.maxPerUserPerDay ?? null,
+        otherSends: tenant.maxPerUserPerDay
+          ? this.#store.scheduleTimesBetween(query.notBefore - DAY_MS, query.notAfter + DAY_MS)
+          : [],
       },
       hash32(`${owner.userId}|${query.type}|${query.notBefore}`),
     );

@@ -306,4 +306,29 @@ describe("send-time optimization", () => {
     expect(fixedCount).toBeLessThan(21);
     expect(results.body.variants.reduce((n, v) => n + v.opens, 0)).toBe(12);
   });
+
+  it("respects the tenant's frequency cap: no optimized time within 12 h of another send", async () => {
+    const t = await createTenant();
+    await call("PATCH", "/v1/tenant", { key: t.apiKey, body: { maxPerUserPerDay: 1 } });
+    const now = Date.now();
+    const existing = new Date(now + 6 * HOUR).toISOString();
+    await call("POST", "/v1/schedules", {
+      key: t.apiKey,
+      body: { userId: "capped", notificationId: "n", scheduledTime: existing, timezone: "UTC" },
+    });
+    const res = await call<Optimal>(
+      "GET",
+      `/v1/users/capped/optimal-send-time?notBefore=${new Date(now + HOUR).toISOString()}&notAfter=${new Date(now + 30 * HOUR).toISOString()}`,
+      { key: t.apiKey },
+    );
+    expect(res.status).toBe(200);
+    expect(Math.abs(Date.parse(res.body.sendAt) - Date.parse(existing))).toBeGreaterThanOrEqual(12 * HOUR);
+    // A window that lies entirely within the cap has no allowed time.
+    const none = await call(
+      "GET",
+      `/v1/users/capped/optimal-send-time?notBefore=${new Date(now + 2 * HOUR).toISOString()}&notAfter=${new Date(now + 10 * HOUR).toISOString()}`,
+      { key: t.apiKey },
+    );
+    expect(none.status).toBe(409);
+  });
 });

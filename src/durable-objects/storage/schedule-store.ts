@@ -87,6 +87,19 @@ export class ScheduleStore {
       .map(readSchedule);
   }
 
+  /** When the user's live or sent schedules fall between two instants (for the frequency cap). */
+  scheduleTimesBetween(from: number, to: number): number[] {
+    return this.storage
+      .exec<{ t: number }>(
+        `SELECT scheduled_time AS t FROM schedules
+         WHERE scheduled_time BETWEEN ? AND ? AND status IN ('pending', 'paused', 'executing', 'completed')`,
+        from,
+        to,
+      )
+      .toArray()
+      .map((r) => r.t);
+  }
+
   /** A pattern's instances that have not fired: pending or paused. */
   unfiredOfPattern(patternId: string): string[] {
     return this.storage

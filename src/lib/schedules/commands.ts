@@ -30,6 +30,8 @@ export interface TenantDefaults {
   timezone: string | null;
   businessHours?: { days: number[]; start: string; end: string } | null;
   holidayCountry?: string | null;
+  /** Frequency cap for optimized sends (schedules per user within any 24 h). */
+  maxPerUserPerDay?: number | null;
 }
 
 export interface SchedulePatch {

@@ -10,6 +10,8 @@ export interface TenantSettings {
   webhookTimeoutMs?: number | null;
   /** Used by schedules that name no retryConfig of their own (else the service default). */
   retryConfig?: RetryConfig | null;
+  /** Frequency cap for optimized sends: at most this many schedules per user within any 24 h. */
+  maxPerUserPerDay?: number | null;
 }
 
 export interface TenantRecord {

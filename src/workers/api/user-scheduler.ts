@@ -43,6 +43,7 @@ export function tenantDefaults(tenant: TenantRecord): TenantDefaults {
     timezone: tenant.defaultTimezone,
     businessHours: tenant.settings.businessHours ?? null,
     holidayCountry: tenant.settings.holidayCountry ?? null,
+    maxPerUserPerDay: tenant.settings.maxPerUserPerDay ?? null,
   };
 }
 

@@ -15,6 +15,13 @@ const tenantSettingsFields = {
   businessHours: BusinessHoursSchema.nullable(),
   holidayCountry: HolidayRegionSchema.nullable(),
   webhookTimeoutMs: z.number().int().min(1000).max(30_000).nullable(),
+  maxPerUserPerDay: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .nullable()
+    .openapi({ description: "Frequency cap for send-time optimization: schedules per user within any 24 h" }),
   retryConfig: RetryConfigSchema.nullable(),
 };
 
@@ -41,6 +48,7 @@ export const UpdateTenantSchema = z
     holidayCountry: tenantSettingsFields.holidayCountry.optional(),
     webhookTimeoutMs: tenantSettingsFields.webhookTimeoutMs.optional(),
     retryConfig: tenantSettingsFields.retryConfig.optional(),
+    maxPerUserPerDay: tenantSettingsFields.maxPerUserPerDay.optional(),
   })
   .strict()
   .openapi("UpdateTenant");
@@ -67,6 +75,7 @@ export const TenantSchema = z
     businessHours: BusinessHoursSchema.nullable(),
     holidayCountry: z.string().nullable(),
     webhookTimeoutMs: z.number().nullable(),
+    maxPerUserPerDay: z.number().nullable(),
     retryConfig: RetryConfigSchema.nullable(),
     webhookCircuit: WebhookCircuitSchema.optional(),
     createdAt: z.string(),
@@ -98,6 +107,7 @@ export function tenantView(t: TenantRecord) {
     businessHours: t.settings.businessHours ?? null,
     holidayCountry: t.settings.holidayCountry ?? null,
     webhookTimeoutMs: t.settings.webhookTimeoutMs ?? null,
+    maxPerUserPerDay: t.settings.maxPerUserPerDay ?? null,
     retryConfig: t.settings.retryConfig ?? null,
     createdAt: new Date(t.createdAt).toISOString(),
     updatedAt: new Date(t.updatedAt).toISOString(),
