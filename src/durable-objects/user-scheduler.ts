@@ -3,6 +3,8 @@ import { drizzle } from "drizzle-orm/durable-sqlite";
 import { decryptValue, encryptValue, parseKeyring } from "../lib/crypto/encryption";
 import { newId, newScheduleId } from "../lib/ids";
 import type { JsonObject } from "../lib/json";
+import { webhookUrlProblem } from "../lib/net/webhook-url";
+import { type BusyInterval, busyIntervals } from "../lib/optimizer/calendar-busy";
 import type { Decision } from "../lib/optimizer/decide";
 import { type Prior, posterior } from "../lib/optimizer/model";
 import { hash32 } from "../lib/optimizer/random";
@@ -52,6 +54,7 @@ export interface Owner {
 /** Due rows claimed per alarm run; more due rows re-arm the alarm at once. */
 const CLAIM_BATCH = 500;
 const DAY_MS = 86_400_000;
+const CALENDAR_TTL_MS = 10 * 60_000;
 /** An execution whose attempt was lost this often (leases expired unreported) fails. */
 const MAX_LOST_ATTEMPTS = 5;
 /** Execution history is bounded: attempts per schedule, and age (compacted at most daily). */
@@ -77,6 +80,8 @@ export class UserScheduler extends DurableObject<Env> {
   #armedAt: number | null | undefined;
   /** No executing row's lease ends before this (a lower bound; 0 = unknown, so look). */
   #leaseFloor = 0;
+  /** The user's calendar feed as last fetched (see #calendarBusy). */
+  #calendar: { url: string; fetchedAt: number; ics: string } | null = null;
   /** When old attempts were last deleted (meta, so a restarted object does not redo it). */
   #compactedAt: number;
 
@@ -432,6 +437,7 @@ export class UserScheduler extends DurableObject<Env> {
         holidayRegion: query.businessHoursOnly
           ? (this.#settings?.holidayCountry ?? tenant.holidayCountry ?? null)
           : null,
+        busy: await this.#calendarBusy(query.notBefore, query.notAfter),
         maxPerDay: tenant.maxPerUserPerDay ?? null,
         otherSends: tenant.maxPerUserPerDay
           ? this.#store.scheduleTimesBetween(query.notBefore - DAY_MS, query.notAfter + DAY_MS)
@@ -440,6 +446,34 @@ export class UserScheduler extends DurableObject<Env> {
       hash32(`${owner.userId}|${query.type}|${query.notBefore}`),
     );
     return decision ? { ...decision, localTime: formatLocal(decision.at, zone), timezone: zone } : null;
+  }
+
+  /**
+   * Busy times from the user's calendar feed (calendarIcsUrl), fetched at most every 10 minutes
+   * with a 3 s timeout. An unreachable or unparsable feed means no busy times: the calendar refines
+   * the choice, it never blocks it.
+   */
+  async #calendarBusy(from: number, to: number): Promise<BusyInterval[]> {
+    const url = this.#settings?.calendarIcsUrl;
+    if (!url) return [];
+    if (
+      !this.#calendar ||
+      this.#calendar.url !== url ||
+      Date.now() - this.#calendar.fetchedAt > CALENDAR_TTL_MS
+    ) {
+      let ics = "";
+      const allowPrivate = this.env.ALLOW_PRIVATE_WEBHOOK_TARGETS === "true";
+      if (webhookUrlProblem(url, allowPrivate) === null) {
+        try {
+          const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
+          ics = response.ok ? (await response.text()).slice(0, 2_000_000) : "";
+        } catch (error) {
+          console.error(JSON.stringify({ msg: "calendar feed unavailable", error: String(error) }));
+        }
+      }
+      this.#calendar = { url, fetchedAt: Date.now(), ics };
+    }
+    return busyIntervals(this.#calendar.ics, from, to);
   }
 
   async engagementProfile(owner: Owner, prior: Prior | null, tenant: TenantDefaults) {

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, createTenant, type TestTenant } from "../support/api";
 
@@ -330,5 +331,43 @@ describe("send-time optimization", () => {
       { key: t.apiKey },
     );
     expect(none.status).toBe(409);
+  });
+
+  it("never proposes a time the user's calendar marks busy", async () => {
+    const t = await createTenant();
+    const now = Date.now();
+    // Busy every day 17:00–20:00 UTC (18:00–21:00 in Berlin in winter), around the user's favourite 19:00.
+    const start = new Date(Math.floor(now / DAY) * DAY - 2 * DAY + 17 * HOUR)
+      .toISOString()
+      .replace(/[-:]/g, "")
+      .slice(0, 15);
+    const ics = [
+      "BEGIN:VCALENDAR",
+      "VERSION:2.0",
+      "PRODID:-//test//EN",
+      "BEGIN:VEVENT",
+      "UID:evening-busy",
+      `DTSTART:${start}Z`,
+      "DURATION:PT3H",
+      "RRULE:FREQ=DAILY;COUNT=30",
+      "END:VEVENT",
+      "END:VCALENDAR",
+    ].join("\r\n");
+    await env.RECEIVER.fetch(`https://receiver.test/__calendar/${t.sink}`, { method: "POST", body: ics });
+    await berlinUser(t, "busy", { calendarIcsUrl: `https://calendar.test/calendars/${t.sink}` });
+    await call("POST", "/v1/engagement", {
+      key: t.apiKey,
+      body: { events: eveningHistory("busy", "digest", now) },
+    });
+    const notBefore = new Date(Math.ceil(now / DAY) * DAY + 7 * HOUR).toISOString();
+    const notAfter = new Date(Date.parse(notBefore) + 14 * HOUR).toISOString();
+    const res = await call<Optimal>(
+      "GET",
+      `/v1/users/busy/optimal-send-time?type=digest&notBefore=${notBefore}&notAfter=${notAfter}`,
+      { key: t.apiKey },
+    );
+    expect(res.status).toBe(200);
+    const hourUtc = new Date(res.body.sendAt).getUTCHours();
+    expect(hourUtc >= 17 && hourUtc < 20).toBe(false);
   });
 });

@@ -192,3 +192,14 @@ describe("experiments", () => {
     expect(Math.abs(sampleSizePerVariant(0.1, 0.1) - 14_751)).toBeLessThanOrEqual(2);
   });
 });
+
+describe("variant assignment for ids that differ only at the end", () => {
+  it("still splits close to the allocation (a weak hash would not)", () => {
+    for (const experiment of ["exp_a", "exp_b", "exp_c", "exp_d"]) {
+      let first = 0;
+      for (let i = 0; i < 200; i++) if (assignVariant(experiment, `x${i}`, [50, 50]) === 0) first++;
+      expect(first).toBeGreaterThan(70);
+      expect(first).toBeLessThan(130);
+    }
+  });
+});

@@ -5,6 +5,7 @@
 //                               stays null while a programmed delay holds the answer)
 const deliveries = new Map();
 const programs = new Map();
+const calendars = new Map();
 
 export default {
   async fetch(request) {
@@ -14,6 +15,14 @@ export default {
       const { responses } = await request.json();
       programs.set(sink, [...responses]);
       return Response.json({ ok: true });
+    }
+    // POST /__calendar/<name> stores an iCalendar feed; GET /calendars/<name> serves it.
+    if (kind === "__calendar" && request.method === "POST") {
+      calendars.set(sink, await request.text());
+      return Response.json({ ok: true });
+    }
+    if (kind === "calendars" && calendars.has(sink)) {
+      return new Response(calendars.get(sink), { headers: { "content-type": "text/calendar" } });
     }
     if (kind === "__deliveries") {
       return Response.json(deliveries.get(sink) ?? []);

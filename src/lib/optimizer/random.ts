@@ -10,13 +10,21 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** A 32-bit FNV-1a hash of a string: a stable seed or bucket for an id. */
+/**
+ * A 32-bit hash of a string (FNV-1a, then murmur3's finaliser so that ids differing only in their
+ * last characters spread over all the bits): a stable seed or bucket for an id.
+ */
 export function hash32(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return h >>> 0;
 }
 

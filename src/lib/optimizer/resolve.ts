@@ -7,6 +7,7 @@ import {
   quietHoursEnd,
 } from "../time/calendar";
 import { resolveWallClock } from "../time/local-time";
+import type { BusyInterval } from "./calendar-busy";
 import { type Candidate, chooseSendTime, type Decision } from "./decide";
 import { fitPrior, type Prior, posterior } from "./model";
 import { type EngagementProfile, SLOTS } from "./profile";
@@ -25,6 +26,8 @@ export interface SendConstraints {
   /** Instants of the user's other sends, and how many a rolling 24 h may hold (frequency cap). */
   otherSends?: number[];
   maxPerDay?: number | null;
+  /** Busy times from the user's calendar: no send inside them. */
+  busy?: BusyInterval[];
 }
 
 /** The hour of the week (0 = Monday 00:00) that an instant falls in, in the zone. */
@@ -45,7 +48,8 @@ export function candidateInstants(notBefore: number, notAfter: number, c: SendCo
       (t) =>
         quietHoursEnd(t, { zone: c.zone, quietHours: c.quietHours }) === null &&
         isBusinessTime(t, { zone: c.zone, businessHours: c.businessHours, holidayRegion: c.holidayRegion }) &&
-        !capped(t),
+        !capped(t) &&
+        !(c.busy ?? []).some(([start, end]) => t >= start && t < end),
     )
     .map((at) => ({ at, slot: slotOf(at, c.zone) }));
 }
