@@ -16,18 +16,30 @@ export default defineConfig(async () => {
             EXECUTION_LEASE_MS: "120000",
             // A tripped circuit in the breaker test probes again after 2 s, not 30.
             CIRCUIT_OPEN_MS: "2000",
+            AI_TIMEOUT_MS: "300",
             // Two fixed test keys: k2 encrypts, k1 is an older key that must still decrypt.
             ENCRYPTION_KEYS: `k2:${btoa("k2-test-key-k2-test-key-k2-test!")},k1:${btoa("k1-test-key-k1-test-key-k1-test!")}`,
           },
           // The tenant's webhook receiver is the outside world: every outbound fetch of the
           // Worker lands in this auxiliary Worker, which the tests program and read back.
           outboundService: "webhook-receiver",
-          serviceBindings: { RECEIVER: "webhook-receiver" },
+          // Workers AI is the outside world too: a stand-in Worker answers through the same run().
+          serviceBindings: {
+            RECEIVER: "webhook-receiver",
+            AI: { name: "ai-stand-in", entrypoint: "AiStandIn" },
+            AI_CONTROL: "ai-stand-in",
+          },
           workers: [
             {
               name: "webhook-receiver",
               modules: true,
               scriptPath: "./test/support/receiver-worker.js",
+              compatibilityDate: "2026-11-01",
+            },
+            {
+              name: "ai-stand-in",
+              modules: true,
+              scriptPath: "./test/support/ai-stand-in.js",
               compatibilityDate: "2026-11-01",
             },
           ],

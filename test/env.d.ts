@@ -6,6 +6,7 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       /** The stand-in webhook receiver (test/support/receiver-worker.js). */
       RECEIVER: Fetcher;
+      AI_CONTROL: Fetcher;
     }
   }
 }

@@ -19,6 +19,11 @@ export interface Env {
   EXECUTION_LEASE_MS?: string;
   WEBHOOK_TIMEOUT_MS?: string;
   ALLOW_PRIVATE_WEBHOOK_TARGETS?: string;
+  /** Optional Workers AI binding: a second opinion on send times (see src/workers/optimizer/ai.ts). */
+  AI?: unknown;
+  AI_MODEL?: string;
+  AI_TIMEOUT_MS?: string;
+  AI_MIN_CONFIDENCE?: string;
   CIRCUIT_MIN_FAILURES?: string;
   CIRCUIT_OPEN_MS?: string;
 }

@@ -19,6 +19,8 @@ export interface Decision {
   confidence: number;
   source: SendTimeSource;
   explanation: string;
+  /** The best candidates by the built-in model (for a second opinion), best first. */
+  alternatives?: { at: number; slot: number; probability: number }[];
 }
 
 /** A user with less than this many (decayed) sends is served by the prior's curve. */
@@ -75,6 +77,10 @@ export function chooseSendTime(
     confidence: confidenceDraws > 0 ? within / confidenceDraws : Number.NaN,
     source,
     explanation: explain(best.slot, profile, source),
+    alternatives: candidates
+      .map((c) => ({ ...c, probability: post.mean[c.slot]! }))
+      .sort((a, b) => b.probability - a.probability)
+      .slice(0, 24),
   };
 }
 

@@ -2,6 +2,7 @@ import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { parseKeyring } from "../../../../lib/crypto/encryption";
 import { timingSafeEqual } from "../../../../lib/crypto/hash";
 import { systemStore } from "../../../db/tenant-store";
+import { aiScorerDetails, aiScorerHealth } from "../../../optimizer/ai";
 import type { AppEnv } from "../../context";
 import { jsonResponse } from "../../schemas";
 
@@ -29,6 +30,14 @@ const HealthSchema = z
             .openapi({ description: "Only with the operator's ADMIN_TOKEN as bearer" }),
         })
         .openapi({ description: "Tenant endpoints whose circuit breaker is not closed (up to 50)" }),
+      aiScorer: z
+        .object({
+          configured: z.boolean(),
+          model: z.string(),
+          breaker: z.enum(["closed", "open", "half_open"]),
+          lastError: z.string().nullable(),
+        })
+        .openapi({ description: "The optional Workers AI second opinion for send times" }),
     }),
     version: z.string(),
   })
@@ -93,12 +102,23 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   ]);
   const queue = typeof c.env.EXECUTIONS?.send === "function" ? ("ok" as const) : ("down" as const);
   const encryption = await probe(async () => parseKeyring(c.env.ENCRYPTION_KEYS));
-  const checks = { d1, durableObjects, queue, optimizer: "ok" as const, encryption };
-  const status = Object.values(checks).every((v) => v === "ok")
-    ? ("healthy" as const)
-    : ("unhealthy" as const);
+  // The built-in optimizer needs nothing outside this Worker; an optional AI scorer that is failing
+  // degrades it (the built-in model answers meanwhile) but never makes the service unhealthy.
+  const optimizer = aiScorerHealth(c.env) === "degraded" ? ("degraded" as const) : ("ok" as const);
+  const checks = { d1, durableObjects, queue, optimizer, encryption };
+  const down = Object.values(checks).some((v) => v === "down");
+  const status = down
+    ? ("unhealthy" as const)
+    : optimizer === "degraded"
+      ? ("degraded" as const)
+      : ("healthy" as const);
   return c.json(
-    { status, checks, details: { webhookCircuits: circuits }, version: VERSION },
+    {
+      status,
+      checks,
+      details: { webhookCircuits: circuits, aiScorer: aiScorerDetails(c.env) },
+      version: VERSION,
+    },
     status === "unhealthy" ? 503 : 200,
   );
 };

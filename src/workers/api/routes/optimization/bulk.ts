@@ -2,6 +2,7 @@ import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { forEachConcurrently } from "../../../../lib/concurrency";
 import { ApiError, problem } from "../../../../lib/errors";
 import { formatInstant } from "../../../../lib/time/zones";
+import { withSecondOpinion } from "../../../optimizer/ai";
 import { loadPrior } from "../../../optimizer/models";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
@@ -87,16 +88,17 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
           tenantDefaults(caller.tenant),
         );
         if (!decision) throw new ApiError("invalid_state", "no allowed time in the window");
+        const answer = await withSecondOpinion(c.env, decision, decision.explanation);
         results[index] = {
           index,
           userId,
-          sendAt: formatInstant(decision.at),
-          localTime: decision.localTime,
-          timezone: decision.timezone,
-          confidence: Math.round(decision.confidence * 1000) / 1000,
-          source: decision.source,
-          engagementProbability: Math.round(decision.engagementProbability * 10_000) / 10_000,
-          explanation: decision.explanation,
+          sendAt: formatInstant(answer.at),
+          localTime: answer.localTime,
+          timezone: answer.timezone,
+          confidence: Math.round(answer.confidence * 1000) / 1000,
+          source: answer.source,
+          engagementProbability: Math.round(answer.engagementProbability * 10_000) / 10_000,
+          explanation: answer.explanation,
         };
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;

@@ -2,6 +2,7 @@ import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { ApiError } from "../../../../lib/errors";
 import { MAX_WINDOW_MS } from "../../../../lib/optimizer/resolve";
 import { formatInstant } from "../../../../lib/time/zones";
+import { withSecondOpinion } from "../../../optimizer/ai";
 import { loadPrior } from "../../../optimizer/models";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
@@ -62,15 +63,16 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
       "no allowed time in the window (quiet hours or business hours cover it all)",
     );
   }
+  const answer = await withSecondOpinion(c.env, decision, decision.explanation);
   return c.json(
     {
-      sendAt: formatInstant(decision.at),
-      localTime: decision.localTime,
-      timezone: decision.timezone,
-      confidence: Math.round(decision.confidence * 1000) / 1000,
-      source: decision.source,
-      engagementProbability: Math.round(decision.engagementProbability * 10_000) / 10_000,
-      explanation: decision.explanation,
+      sendAt: formatInstant(answer.at),
+      localTime: answer.localTime,
+      timezone: answer.timezone,
+      confidence: Math.round(answer.confidence * 1000) / 1000,
+      source: answer.source,
+      engagementProbability: Math.round(answer.engagementProbability * 10_000) / 10_000,
+      explanation: answer.explanation,
     },
     200,
   );

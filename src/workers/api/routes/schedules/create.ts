@@ -3,6 +3,7 @@ import { ApiError } from "../../../../lib/errors";
 import { assignVariant } from "../../../../lib/optimizer/experiments";
 import { formatInstant } from "../../../../lib/time/zones";
 import { experimentStore, type Variant } from "../../../db/experiment-store";
+import { withSecondOpinion } from "../../../optimizer/ai";
 import { loadPrior } from "../../../optimizer/models";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
@@ -112,5 +113,6 @@ async function optimizedTime(
       { path: "sendTime", message: "quiet hours or business hours cover the whole window" },
     ]);
   }
-  return { ...decision, experiment: experiment && variant !== null ? { id: experiment.id, variant } : null };
+  const answer = await withSecondOpinion(env, decision, decision.explanation);
+  return { ...answer, experiment: experiment && variant !== null ? { id: experiment.id, variant } : null };
 }
