@@ -616,6 +616,15 @@ export class UserScheduler extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       this.#store.updateAttempt(row.id, outcome.executionId, outcome.attempt, changes.attempt);
       this.#store.update(row.id, changes.schedule);
+      // A delivered notification is a send the optimizer learns from (its type: the notificationId);
+      // a later "opened" callback pairs with it by the schedule id.
+      if (changes.schedule.status === "completed") {
+        this.#engagement.apply(
+          [{ type: row.notificationId, event: "sent", at: outcome.finishedAt, sendKey: row.id }],
+          (at) => slotOf(at, row.timezone),
+          outcome.finishedAt,
+        );
+      }
     });
     await this.#armAlarm({ removed: [wakeTime(row)], added: [wakeTime({ ...row, ...changes.schedule })] });
     return {
@@ -729,7 +738,7 @@ export class UserScheduler extends DurableObject<Env> {
   async recordDeliveryEvent(
     owner: Owner,
     report: { scheduleId: string; executionId?: string; event: string; at: number },
-  ): Promise<{ ok: true; recorded: boolean } | CommandFailure> {
+  ): Promise<{ ok: true; recorded: boolean; profiles: Record<string, string> } | CommandFailure> {
     if (!this.#bindOwner(owner, false)) return notFound(report.scheduleId);
     const row = this.#store.get(report.scheduleId);
     if (!row) return notFound(report.scheduleId);
@@ -755,7 +764,19 @@ export class UserScheduler extends DurableObject<Env> {
       at: report.at,
       receivedAt: Date.now(),
     });
-    return { ok: true, recorded };
+    let profiles: Record<string, string> = {};
+    if (recorded && (report.event === "opened" || report.event === "clicked")) {
+      profiles = Object.fromEntries(
+        this.ctx.storage.transactionSync(() =>
+          this.#engagement.apply(
+            [{ type: row.notificationId, event: "opened", at: report.at, sendKey: row.id }],
+            (at) => slotOf(at, row.timezone),
+            Date.now(),
+          ),
+        ),
+      );
+    }
+    return { ok: true, recorded, profiles };
   }
 
   /** Dead-letter retry: a failed schedule becomes pending again, due now, as a new execution. */

@@ -1,6 +1,8 @@
+import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, createTenant, type TestTenant } from "../support/api";
+import worker from "../../src/workers/index";
+import { call, createTenant, type TestTenant, waitForScheduleStatus } from "../support/api";
 
 type Optimal = {
   sendAt: string;
@@ -369,5 +371,50 @@ describe("send-time optimization", () => {
     expect(res.status).toBe(200);
     const hourUtc = new Date(res.body.sendAt).getUTCHours();
     expect(hourUtc >= 17 && hourUtc < 20).toBe(false);
+  });
+
+  it("learns from its own deliveries: a delivered schedule is a send, its opened callback an open", async () => {
+    const t = await createTenant();
+    const created = await call<{ id: string }>("POST", "/v1/schedules", {
+      key: t.apiKey,
+      body: { userId: "self-taught", notificationId: "welcome", scheduledTime: new Date().toISOString() },
+    });
+    await waitForScheduleStatus(t.apiKey, created.body.id, "completed");
+    const opened = await call("POST", "/v1/deliveries/callback", {
+      key: t.apiKey,
+      body: { scheduleId: created.body.id, event: "opened" },
+    });
+    expect(opened.status).toBe(202);
+    const profile = await call<{ profiles: { notificationType: string; sends: number; opens: number }[] }>(
+      "GET",
+      "/v1/users/self-taught/engagement-profile",
+      { key: t.apiKey },
+    );
+    expect(profile.body.profiles).toEqual([
+      expect.objectContaining({
+        notificationType: "welcome",
+        sends: expect.closeTo(1, 2),
+        opens: expect.closeTo(1, 2),
+      }),
+    ]);
+  });
+
+  it("the Cron Trigger retrains at the top of the hour for tenants with new engagement", async () => {
+    const t = await createTenant();
+    await berlinUser(t, "hourly");
+    await call("POST", "/v1/engagement", {
+      key: t.apiKey,
+      body: { events: eveningHistory("hourly", "digest", Date.now()) },
+    });
+    const before = await call<{ models: unknown[] }>("GET", "/v1/optimization/performance", {
+      key: t.apiKey,
+    });
+    expect(before.body.models).toHaveLength(0);
+    const topOfHour = Math.floor(Date.now() / HOUR) * HOUR + HOUR;
+    await worker.scheduled(createScheduledController({ scheduledTime: topOfHour, cron: "* * * * *" }), env);
+    const after = await call<{ models: { type: string }[] }>("GET", "/v1/optimization/performance", {
+      key: t.apiKey,
+    });
+    expect(after.body.models.map((m) => m.type).sort()).toEqual(["*", "digest"]);
   });
 });

@@ -24,6 +24,8 @@ export interface EngagementEvent {
  * same type that is not opened yet).
  */
 export class EngagementStore {
+  #appliesSinceTrim = 99;
+
   constructor(private readonly sql: SqlStorage) {}
 
   /** The profile of a notification type; "*" is all of the user's types together. */
@@ -99,11 +101,15 @@ export class EngagementStore {
       );
       changed.set(type, text);
     }
-    this.sql.exec(
-      `DELETE FROM engagement_sends WHERE send_key IN
-         (SELECT send_key FROM engagement_sends ORDER BY at DESC LIMIT -1 OFFSET ?)`,
-      SENDS_KEPT,
-    );
+    // Trimming scans the table: do it now and then, not on every delivery.
+    if (++this.#appliesSinceTrim >= 100) {
+      this.#appliesSinceTrim = 0;
+      this.sql.exec(
+        `DELETE FROM engagement_sends WHERE send_key IN
+           (SELECT send_key FROM engagement_sends ORDER BY at DESC LIMIT -1 OFFSET ?)`,
+        SENDS_KEPT,
+      );
+    }
     return changed;
   }
 }

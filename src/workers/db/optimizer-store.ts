@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, gt, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { engagementProfiles, optimizerModels } from "../../lib/db/d1-schema";
 
@@ -79,3 +79,17 @@ export function optimizerStore(database: D1Database, tenantId: string) {
     },
   };
 }
+
+/** The one query across tenants: the hourly retraining looks for tenants with fresh profiles. */
+export const optimizerSweep = {
+  async tenantsWithNewProfiles(database: D1Database, since: number, limit = 50): Promise<string[]> {
+    const db = drizzle(database);
+    const rows = await db
+      .selectDistinct({ tenantId: engagementProfiles.tenantId })
+      .from(engagementProfiles)
+      .where(gt(engagementProfiles.updatedAt, since))
+      .limit(limit)
+      .all();
+    return rows.map((r) => r.tenantId);
+  },
+};

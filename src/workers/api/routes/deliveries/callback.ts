@@ -1,6 +1,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { parseInstant } from "../../../../lib/time/local-time";
 import { experimentStore } from "../../../db/experiment-store";
+import { optimizerStore } from "../../../db/optimizer-store";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from "../../schemas";
@@ -40,7 +41,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const body = c.req.valid("json");
   const owner = ownerOfSchedule(c.get("caller"), body.scheduleId);
   const at = body.at ? parseInstant(body.at)! : Date.now();
-  const { recorded } = unwrap(
+  const { recorded, profiles } = unwrap(
     await userScheduler(c.env, owner).recordDeliveryEvent(owner, {
       scheduleId: body.scheduleId,
       executionId: body.executionId,
@@ -48,8 +49,15 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
       at,
     }),
   );
-  // An open of a schedule sent under a send-time experiment counts for its variant.
+  // An open feeds the send-time model (the training copy in D1) and, if the schedule was sent under
+  // a send-time experiment, its variant's count.
   if (recorded && (body.event === "opened" || body.event === "clicked")) {
+    const copies = Object.entries(profiles).map(([type, profile]) => ({
+      userId: owner.userId,
+      type,
+      profile,
+    }));
+    await optimizerStore(c.env.DB, owner.tenantId).saveProfiles(copies, Date.now());
     await experimentStore(c.env.DB, owner.tenantId).markOpened([body.scheduleId]);
   }
   return c.json({ accepted: true as const, recorded }, 202);
