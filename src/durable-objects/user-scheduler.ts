@@ -616,15 +616,6 @@ export class UserScheduler extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       this.#store.updateAttempt(row.id, outcome.executionId, outcome.attempt, changes.attempt);
       this.#store.update(row.id, changes.schedule);
-      // A delivered notification is a send the optimizer learns from (its type: the notificationId);
-      // a later "opened" callback pairs with it by the schedule id.
-      if (changes.schedule.status === "completed") {
-        this.#engagement.apply(
-          [{ type: row.notificationId, event: "sent", at: outcome.finishedAt, sendKey: row.id }],
-          (at) => slotOf(at, row.timezone),
-          outcome.finishedAt,
-        );
-      }
     });
     await this.#armAlarm({ removed: [wakeTime(row)], added: [wakeTime({ ...row, ...changes.schedule })] });
     return {

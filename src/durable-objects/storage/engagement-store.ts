@@ -6,6 +6,7 @@ import {
   recordSend,
   serializeProfile,
 } from "../../lib/optimizer/profile";
+import { slotOf } from "../../lib/optimizer/resolve";
 
 /** Sends kept for pairing opens with (per user; older ones have long been counted). */
 const SENDS_KEPT = 2000;
@@ -18,66 +19,103 @@ export interface EngagementEvent {
   sendKey?: string | null;
 }
 
+type SendRow = {
+  send_key: string;
+  slot: number | null;
+  zone: string | null;
+  at: number;
+  opened: number;
+  folded: number;
+};
+
+function slotOfSend(send: SendRow): number {
+  return send.slot ?? slotOf(send.at, send.zone ?? "UTC");
+}
+
 /**
  * A user's engagement data in their object's SQLite: profiles (one per notification type) and the
  * recent sends, so that an `opened` finds its `sent` (by key, else the latest earlier send of the
- * same type that is not opened yet).
+ * same type that is not opened yet). A send is only a row at first; it is folded into the profile
+ * the next time the profile is read or changed.
  */
 export class EngagementStore {
   #appliesSinceTrim = 99;
 
   constructor(private readonly sql: SqlStorage) {}
 
-  /** The profile of a notification type; "*" is all of the user's types together. */
+  /**
+   * Sends the service itself delivered become engagement sends here, read from the schedules table
+   * when engagement data is next used, so that the firing path does no extra work at all. Only
+   * completions after the newest one imported (less an hour, for stragglers) are looked at.
+   */
+  #importDeliveries(): void {
+    this.sql.exec(
+      `INSERT INTO engagement_sends (send_key, type, zone, at)
+       SELECT id, notification_id, timezone, executed_at FROM schedules
+       WHERE status = 'completed' AND executed_at >= COALESCE(
+         (SELECT MAX(at) FROM engagement_sends WHERE zone IS NOT NULL), 0) - 3600000
+       ON CONFLICT DO NOTHING`,
+    );
+  }
+
+  #insertSend(type: string, slot: number, at: number, sendKey: string): void {
+    this.sql.exec(
+      "INSERT INTO engagement_sends (send_key, type, slot, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+      sendKey,
+      type,
+      slot,
+      at,
+    );
+  }
+
+  /** The profile of a notification type with every send folded in; "*" is all types together. */
   profile(type: string): EngagementProfile {
+    this.#importDeliveries();
     if (type === "*") return mergeProfiles(this.types().map((t) => this.profile(t)));
-    const row = this.sql
-      .exec<{ profile: string }>("SELECT profile FROM engagement_profiles WHERE type = ?", type)
-      .toArray()[0];
-    return parseProfile(row?.profile);
+    const profile = this.#stored(type);
+    if (this.#fold(type, profile)) this.#save(type, profile, Date.now());
+    return profile;
   }
 
   types(): string[] {
+    this.#importDeliveries();
     return this.sql
-      .exec<{ type: string }>("SELECT type FROM engagement_profiles ORDER BY type")
+      .exec<{ type: string }>(
+        "SELECT type FROM engagement_profiles UNION SELECT DISTINCT type FROM engagement_sends WHERE folded = 0",
+      )
       .toArray()
-      .map((r) => r.type);
+      .map((r) => r.type)
+      .sort();
   }
 
   /** Apply events in time order; returns the serialized profiles that changed. */
   apply(events: EngagementEvent[], slotOf: (at: number) => number, now: number): Map<string, string> {
-    const profiles = new Map<string, EngagementProfile>();
+    this.#importDeliveries();
+    const touched = new Map<string, EngagementProfile>();
     const profileOf = (type: string) => {
-      let p = profiles.get(type);
+      let p = touched.get(type);
       if (!p) {
-        p = this.profile(type);
-        profiles.set(type, p);
+        p = this.#stored(type);
+        this.#fold(type, p);
+        touched.set(type, p);
       }
       return p;
     };
     for (const e of [...events].sort((a, b) => a.at - b.at)) {
       if (e.event === "sent") {
-        const key = e.sendKey ?? `at:${e.type}:${e.at}`;
-        const cursor = this.sql.exec(
-          "INSERT INTO engagement_sends (send_key, type, slot, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-          key,
-          e.type,
-          slotOf(e.at),
-          e.at,
-        );
-        cursor.toArray();
-        if (cursor.rowsWritten > 0) recordSend(profileOf(e.type), slotOf(e.at), e.at, false);
+        this.#insertSend(e.type, slotOf(e.at), e.at, e.sendKey ?? `at:${e.type}:${e.at}`);
+        profileOf(e.type);
       } else if (e.event === "opened" || e.event === "clicked") {
         const send = e.sendKey
           ? this.sql
-              .exec<{ send_key: string; slot: number; at: number; opened: number }>(
-                "SELECT send_key, slot, at, opened FROM engagement_sends WHERE send_key = ?",
+              .exec<SendRow>(
+                "SELECT send_key, slot, zone, at, opened, folded FROM engagement_sends WHERE send_key = ?",
                 e.sendKey,
               )
               .toArray()[0]
           : this.sql
-              .exec<{ send_key: string; slot: number; at: number; opened: number }>(
-                `SELECT send_key, slot, at, opened FROM engagement_sends
+              .exec<SendRow>(
+                `SELECT send_key, slot, zone, at, opened, folded FROM engagement_sends
                  WHERE type = ? AND at <= ? AND opened = 0 ORDER BY at DESC LIMIT 1`,
                 e.type,
                 e.at,
@@ -86,30 +124,59 @@ export class EngagementStore {
         // Opened and clicked are one engagement: the second of them changes nothing.
         if (!send || send.opened) continue;
         this.sql.exec("UPDATE engagement_sends SET opened = 1 WHERE send_key = ?", send.send_key);
-        recordOpen(profileOf(e.type), send.slot, send.at);
+        const profile = profileOf(e.type);
+        // A send folded already counted as unopened; one not folded yet is folded as opened now.
+        if (send.folded) recordOpen(profile, slotOfSend(send), send.at);
+        else this.#fold(e.type, profile);
       }
     }
     const changed = new Map<string, string>();
-    for (const [type, p] of profiles) {
-      const text = serializeProfile(p);
-      this.sql.exec(
-        `INSERT INTO engagement_profiles (type, profile, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT(type) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at`,
-        type,
-        text,
-        now,
-      );
-      changed.set(type, text);
+    for (const [type, p] of touched) {
+      this.#fold(type, p);
+      changed.set(type, this.#save(type, p, now));
     }
-    // Trimming scans the table: do it now and then, not on every delivery.
+    // Trimming scans the table: do it now and then, not on every call.
     if (++this.#appliesSinceTrim >= 100) {
       this.#appliesSinceTrim = 0;
       this.sql.exec(
-        `DELETE FROM engagement_sends WHERE send_key IN
+        `DELETE FROM engagement_sends WHERE folded = 1 AND send_key IN
            (SELECT send_key FROM engagement_sends ORDER BY at DESC LIMIT -1 OFFSET ?)`,
         SENDS_KEPT,
       );
     }
     return changed;
+  }
+
+  #stored(type: string): EngagementProfile {
+    const row = this.sql
+      .exec<{ profile: string }>("SELECT profile FROM engagement_profiles WHERE type = ?", type)
+      .toArray()[0];
+    return parseProfile(row?.profile);
+  }
+
+  /** Count the sends not yet in the profile (in time order); returns whether there were any. */
+  #fold(type: string, profile: EngagementProfile): boolean {
+    const rows = this.sql
+      .exec<SendRow>(
+        "SELECT send_key, slot, zone, at, opened, folded FROM engagement_sends WHERE type = ? AND folded = 0 ORDER BY at",
+        type,
+      )
+      .toArray();
+    if (rows.length === 0) return false;
+    for (const r of rows) recordSend(profile, slotOfSend(r), r.at, r.opened === 1);
+    this.sql.exec("UPDATE engagement_sends SET folded = 1 WHERE type = ? AND folded = 0", type);
+    return true;
+  }
+
+  #save(type: string, profile: EngagementProfile, now: number): string {
+    const text = serializeProfile(profile);
+    this.sql.exec(
+      `INSERT INTO engagement_profiles (type, profile, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT(type) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at`,
+      type,
+      text,
+      now,
+    );
+    return text;
   }
 }

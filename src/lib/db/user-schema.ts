@@ -91,8 +91,9 @@ export const USER_SCHEMA_DDL: readonly string[][] = [
     `CREATE TABLE IF NOT EXISTS engagement_profiles (
       type TEXT PRIMARY KEY, profile TEXT NOT NULL, updated_at INTEGER NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS engagement_sends (
-      send_key TEXT PRIMARY KEY, type TEXT NOT NULL, slot INTEGER NOT NULL, at INTEGER NOT NULL,
-      opened INTEGER NOT NULL DEFAULT 0)`,
+      send_key TEXT PRIMARY KEY, type TEXT NOT NULL, slot INTEGER, zone TEXT, at INTEGER NOT NULL,
+      opened INTEGER NOT NULL DEFAULT 0, folded INTEGER NOT NULL DEFAULT 0)`,
     `CREATE INDEX IF NOT EXISTS engagement_sends_type_at ON engagement_sends (type, at)`,
+    `CREATE INDEX IF NOT EXISTS engagement_sends_unfolded ON engagement_sends (type) WHERE folded = 0`,
   ],
 ];
