@@ -3,12 +3,8 @@ import { drizzle } from "drizzle-orm/durable-sqlite";
 import { decryptValue, encryptValue, parseKeyring } from "../lib/crypto/encryption";
 import { newId, newScheduleId } from "../lib/ids";
 import type { JsonObject } from "../lib/json";
-import { webhookUrlProblem } from "../lib/net/webhook-url";
-import { type BusyInterval, busyIntervals } from "../lib/optimizer/calendar-busy";
-import type { Decision } from "../lib/optimizer/decide";
-import { type Prior, posterior } from "../lib/optimizer/model";
-import { hash32 } from "../lib/optimizer/random";
-import { fixedSendTime, resolveSendTime, slotOf } from "../lib/optimizer/resolve";
+import type { Prior } from "../lib/optimizer/model";
+import { slotOf } from "../lib/optimizer/resolve";
 import { nextAlarmAfterChange, wakeTime } from "../lib/schedules/alarm";
 import type {
   CommandFailure,
@@ -38,10 +34,10 @@ import {
   outcomeChanges,
 } from "../lib/schedules/transitions";
 import { scheduleView } from "../lib/schedules/view";
-import { DEFAULT_BUSINESS_HOURS } from "../lib/time/calendar";
-import { formatInstant, formatLocal } from "../lib/time/zones";
+import { formatInstant } from "../lib/time/zones";
 import { tenantStore } from "../workers/db/tenant-store";
 import { type Env, numberVar } from "../workers/env";
+import { SendTimeAdvisor, type SendTimeQuery } from "./send-time/advisor";
 import { type EngagementEvent, EngagementStore } from "./storage/engagement-store";
 import { MetaStore } from "./storage/meta-store";
 import { ScheduleStore } from "./storage/schedule-store";
@@ -53,8 +49,6 @@ export interface Owner {
 
 /** Due rows claimed per alarm run; more due rows re-arm the alarm at once. */
 const CLAIM_BATCH = 500;
-const DAY_MS = 86_400_000;
-const CALENDAR_TTL_MS = 10 * 60_000;
 /** An execution whose attempt was lost this often (leases expired unreported) fails. */
 const MAX_LOST_ATTEMPTS = 5;
 /** Execution history is bounded: attempts per schedule, and age (compacted at most daily). */
@@ -73,6 +67,7 @@ export class UserScheduler extends DurableObject<Env> {
   readonly #store: ScheduleStore;
   readonly #meta: MetaStore;
   readonly #engagement: EngagementStore;
+  readonly #advisor: SendTimeAdvisor;
   #owner: Owner | null;
   /** The user's settings (read on every create for the default timezone). */
   #settings: UserSettings | null;
@@ -80,8 +75,6 @@ export class UserScheduler extends DurableObject<Env> {
   #armedAt: number | null | undefined;
   /** No executing row's lease ends before this (a lower bound; 0 = unknown, so look). */
   #leaseFloor = 0;
-  /** The user's calendar feed as last fetched (see #calendarBusy). */
-  #calendar: { url: string; fetchedAt: number; ics: string } | null = null;
   /** When old attempts were last deleted (meta, so a restarted object does not redo it). */
   #compactedAt: number;
 
@@ -90,6 +83,11 @@ export class UserScheduler extends DurableObject<Env> {
     this.#store = new ScheduleStore(drizzle(ctx.storage), ctx.storage.sql);
     this.#meta = new MetaStore(ctx.storage);
     this.#engagement = new EngagementStore(ctx.storage.sql);
+    this.#advisor = new SendTimeAdvisor(
+      this.#engagement,
+      this.#store,
+      env.ALLOW_PRIVATE_WEBHOOK_TARGETS === "true",
+    );
     // One read brings the schema version, the owner and the user's settings into memory.
     const stored = this.#meta.read();
     this.#meta.migrate(Number(stored.schema_version ?? 0));
@@ -372,7 +370,7 @@ export class UserScheduler extends DurableObject<Env> {
     return this.#store.attemptsOf(id).map(attemptView);
   }
 
-  // ---- send-time optimization ---------------------------------------------------------------
+  // ---- send-time optimization (the logic: SendTimeAdvisor) ---------------------------------
 
   #zone(tenant: TenantDefaults): string {
     return this.#settings?.timezone ?? tenant.timezone ?? "UTC";
@@ -385,103 +383,19 @@ export class UserScheduler extends DurableObject<Env> {
     tenant: TenantDefaults,
   ): Promise<Record<string, string>> {
     this.#bindOwner(owner, true);
-    const zone = this.#zone(tenant);
-    const changed = this.ctx.storage.transactionSync(() =>
-      this.#engagement.apply(events, (at) => slotOf(at, zone), Date.now()),
-    );
-    return Object.fromEntries(changed);
+    return this.ctx.storage.transactionSync(() => this.#advisor.record(events, this.#zone(tenant)));
   }
 
   /** The best allowed instant in the window for a notification type (null: nothing allowed). */
-  async optimalSendTime(
-    owner: Owner,
-    query: {
-      type: string;
-      notBefore: number;
-      notAfter: number;
-      businessHoursOnly?: boolean;
-      fixedLocalTime?: string;
-      /** The schedule's own timezone, when it names one; else the user's, then the tenant's. */
-      timezone?: string;
-    },
-    prior: Prior | null,
-    tenant: TenantDefaults,
-  ): Promise<(Decision & { localTime: string; timezone: string }) | null> {
+  async optimalSendTime(owner: Owner, query: SendTimeQuery, prior: Prior | null, tenant: TenantDefaults) {
     this.#bindOwner(owner, false);
     const zone = query.timezone ?? this.#zone(tenant);
-    if (query.fixedLocalTime) {
-      const fixed = fixedSendTime(query.notBefore, query.notAfter, query.fixedLocalTime, {
-        zone,
-        quietHours: this.#settings?.quietHours ?? null,
-      });
-      if (!fixed) return null;
-      return {
-        ...fixed,
-        engagementProbability: 0,
-        confidence: 0,
-        source: "fixed",
-        explanation: `Experiment control: a fixed ${query.fixedLocalTime} in the user's timezone.`,
-        localTime: formatLocal(fixed.at, zone),
-        timezone: zone,
-      };
-    }
-    const decision = resolveSendTime(
-      this.#engagement.profile(query.type),
-      prior,
-      query.notBefore,
-      query.notAfter,
-      {
-        zone,
-        quietHours: this.#settings?.quietHours ?? null,
-        businessHours: query.businessHoursOnly ? (tenant.businessHours ?? DEFAULT_BUSINESS_HOURS) : null,
-        holidayRegion: query.businessHoursOnly
-          ? (this.#settings?.holidayCountry ?? tenant.holidayCountry ?? null)
-          : null,
-        busy: await this.#calendarBusy(query.notBefore, query.notAfter),
-        maxPerDay: tenant.maxPerUserPerDay ?? null,
-        otherSends: tenant.maxPerUserPerDay
-          ? this.#store.scheduleTimesBetween(query.notBefore - DAY_MS, query.notAfter + DAY_MS)
-          : [],
-      },
-      hash32(`${owner.userId}|${query.type}|${query.notBefore}`),
-    );
-    return decision ? { ...decision, localTime: formatLocal(decision.at, zone), timezone: zone } : null;
-  }
-
-  /**
-   * Busy times from the user's calendar feed (calendarIcsUrl), fetched at most every 10 minutes
-   * with a 3 s timeout. An unreachable or unparsable feed means no busy times: the calendar refines
-   * the choice, it never blocks it.
-   */
-  async #calendarBusy(from: number, to: number): Promise<BusyInterval[]> {
-    const url = this.#settings?.calendarIcsUrl;
-    if (!url) return [];
-    if (
-      !this.#calendar ||
-      this.#calendar.url !== url ||
-      Date.now() - this.#calendar.fetchedAt > CALENDAR_TTL_MS
-    ) {
-      let ics = "";
-      const allowPrivate = this.env.ALLOW_PRIVATE_WEBHOOK_TARGETS === "true";
-      if (webhookUrlProblem(url, allowPrivate) === null) {
-        try {
-          const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
-          ics = response.ok ? (await response.text()).slice(0, 2_000_000) : "";
-        } catch (error) {
-          console.error(JSON.stringify({ msg: "calendar feed unavailable", error: String(error) }));
-        }
-      }
-      this.#calendar = { url, fetchedAt: Date.now(), ics };
-    }
-    return busyIntervals(this.#calendar.ics, from, to);
+    return this.#advisor.optimal(owner.userId, query, prior, tenant, zone, this.#settings);
   }
 
   async engagementProfile(owner: Owner, prior: Prior | null, tenant: TenantDefaults) {
     if (!this.#bindOwner(owner, false)) return [];
-    return this.#engagement.types().map((type) => {
-      const profile = this.#engagement.profile(type);
-      return { type, zone: this.#zone(tenant), profile, posterior: prior ? posterior(profile, prior) : null };
-    });
+    return this.#advisor.profiles(prior, this.#zone(tenant));
   }
 
   // ---- firing --------------------------------------------------------------------------------
