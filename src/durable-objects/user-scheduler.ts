@@ -143,6 +143,7 @@ export class UserScheduler extends DurableObject<Env> {
     this.#armedAt = null;
     this.#leaseFloor = 0;
     this.#meta.migrate(0);
+    this.#engagement.forgetTables();
   }
 
   // ---- schedules -----------------------------------------------------------------------------

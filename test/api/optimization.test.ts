@@ -84,6 +84,29 @@ describe("send-time optimization", () => {
         opens: expect.closeTo(1, 2),
       }),
     ]);
+    // Erasing the user erases the profile; the user can start over.
+    expect((await call("DELETE", "/v1/users/u1", { key: t.apiKey })).status).toBe(202);
+    const erased = await call<{ profiles: unknown[] }>("GET", "/v1/users/u1/engagement-profile", {
+      key: t.apiKey,
+    });
+    expect(erased.body.profiles).toEqual([]);
+    const again = await call("POST", "/v1/engagement", {
+      key: t.apiKey,
+      body: {
+        events: [
+          { userId: "u1", notificationType: "digest", event: "sent", at: new Date(now).toISOString() },
+        ],
+      },
+    });
+    expect(again.status).toBe(202);
+    const restarted = await call<{ profiles: { sends: number }[] }>(
+      "GET",
+      "/v1/users/u1/engagement-profile",
+      {
+        key: t.apiKey,
+      },
+    );
+    expect(restarted.body.profiles).toEqual([expect.objectContaining({ sends: expect.closeTo(1, 2) })]);
   });
 
   it("learns a user's evening habit and explains it; never inside quiet hours or past notAfter", async () => {

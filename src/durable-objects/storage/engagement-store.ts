@@ -1,3 +1,4 @@
+import { ENGAGEMENT_DDL } from "../../lib/db/user-schema";
 import {
   type EngagementProfile,
   mergeProfiles,
@@ -41,7 +42,21 @@ function slotOfSend(send: SendRow): number {
 export class EngagementStore {
   #appliesSinceTrim = 99;
 
+  #ready = false;
+
   constructor(private readonly sql: SqlStorage) {}
+
+  /** After the object's storage was erased: create the tables again on next use. */
+  forgetTables(): void {
+    this.#ready = false;
+  }
+
+  /** The tables exist from the first use on (see ENGAGEMENT_DDL). */
+  #ensureTables(): void {
+    if (this.#ready) return;
+    this.sql.exec(ENGAGEMENT_DDL.join(";\n"));
+    this.#ready = true;
+  }
 
   /**
    * Sends the service itself delivered become engagement sends here, read from the schedules table
@@ -49,6 +64,7 @@ export class EngagementStore {
    * completions after the newest one imported (less an hour, for stragglers) are looked at.
    */
   #importDeliveries(): void {
+    this.#ensureTables();
     this.sql.exec(
       `INSERT INTO engagement_sends (send_key, type, zone, at)
        SELECT id, notification_id, timezone, executed_at FROM schedules

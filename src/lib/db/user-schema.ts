@@ -85,15 +85,20 @@ export const USER_SCHEMA_DDL: readonly string[][] = [
     `CREATE INDEX IF NOT EXISTS schedules_pattern ON schedules (recurring_pattern_id)
       WHERE recurring_pattern_id IS NOT NULL`,
   ],
-  // v4: send-time optimization. One compact profile per notification type, and the recent sends
-  // that opens are paired with (bounded; see EngagementStore).
-  [
-    `CREATE TABLE IF NOT EXISTS engagement_profiles (
+];
+
+/**
+ * Send-time optimization's tables: created by EngagementStore on its first use in an object, not
+ * with the schema, so that the many objects that never see engagement data are not created
+ * bigger (a new object is the unit cost of fan-out). One profile per notification type, and the
+ * recent sends that opens are paired with.
+ */
+export const ENGAGEMENT_DDL: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS engagement_profiles (
       type TEXT PRIMARY KEY, profile TEXT NOT NULL, updated_at INTEGER NOT NULL)`,
-    `CREATE TABLE IF NOT EXISTS engagement_sends (
+  `CREATE TABLE IF NOT EXISTS engagement_sends (
       send_key TEXT PRIMARY KEY, type TEXT NOT NULL, slot INTEGER, zone TEXT, at INTEGER NOT NULL,
       opened INTEGER NOT NULL DEFAULT 0, folded INTEGER NOT NULL DEFAULT 0)`,
-    `CREATE INDEX IF NOT EXISTS engagement_sends_type_at ON engagement_sends (type, at)`,
-    `CREATE INDEX IF NOT EXISTS engagement_sends_unfolded ON engagement_sends (type) WHERE folded = 0`,
-  ],
+  `CREATE INDEX IF NOT EXISTS engagement_sends_type_at ON engagement_sends (type, at)`,
+  `CREATE INDEX IF NOT EXISTS engagement_sends_unfolded ON engagement_sends (type) WHERE folded = 0`,
 ];
