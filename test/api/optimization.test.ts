@@ -227,6 +227,35 @@ describe("send-time optimization", () => {
       key: t.apiKey,
     });
     expect(perf.body.models.map((m) => m.type).sort()).toEqual(["*", "digest"]);
+    // Live results: two optimized sends for user a, one of them reported opened.
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const created = await call<{ id: string }>("POST", "/v1/schedules", {
+        key: t.apiKey,
+        body: { userId: "a", notificationId: "digest", sendTime: { optimize: true } },
+      });
+      ids.push(created.body.id);
+    }
+    await call("POST", "/v1/engagement", {
+      key: t.apiKey,
+      body: {
+        events: [
+          {
+            userId: "a",
+            notificationType: "digest",
+            event: "opened",
+            at: new Date().toISOString(),
+            scheduleId: ids[0],
+          },
+        ],
+      },
+    });
+    const live = await call<{
+      live: { bySource: { source: string; sends: number; opens: number; rate: number }[] };
+    }>("GET", "/v1/optimization/performance", { key: t.apiKey });
+    expect(live.body.live.bySource).toEqual([
+      expect.objectContaining({ source: "model", sends: 2, opens: 1, rate: 0.5 }),
+    ]);
   });
 
   it("a manual override keeps the schedule and records its source; bulk answers in request order", async () => {

@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Tenant-wide state in D1. Every table but `tenants` carries `tenant_id`; queries go through TenantStore. */
 export const tenants = sqliteTable("tenants", {
@@ -200,5 +200,25 @@ export const experimentSends = sqliteTable(
   (t) => [
     uniqueIndex("experiment_sends_schedule").on(t.tenantId, t.scheduleId),
     index("experiment_sends_experiment").on(t.tenantId, t.experimentId, t.variant),
+  ],
+);
+
+/**
+ * Every schedule whose time the optimizer chose, with the source and predicted open probability,
+ * and whether it was opened: live performance and calibration by source.
+ */
+export const optimizedSends = sqliteTable(
+  "optimized_sends",
+  {
+    tenantId: text("tenant_id").notNull(),
+    scheduleId: text("schedule_id").notNull(),
+    source: text("source").notNull(),
+    predicted: real("predicted").notNull(),
+    opened: integer("opened").notNull(),
+    at: integer("at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("optimized_sends_schedule").on(t.tenantId, t.scheduleId),
+    index("optimized_sends_recent").on(t.tenantId, t.at),
   ],
 );

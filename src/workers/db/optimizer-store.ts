@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { engagementProfiles, optimizerModels } from "../../lib/db/d1-schema";
+import { engagementProfiles, optimizedSends, optimizerModels } from "../../lib/db/d1-schema";
 
 export type ModelRow = typeof optimizerModels.$inferSelect;
 
@@ -67,6 +67,40 @@ export function optimizerStore(database: D1Database, tenantId: string) {
 
     async models(): Promise<ModelRow[]> {
       return db.select().from(optimizerModels).where(eq(optimizerModels.tenantId, tenantId)).all();
+    },
+
+    /** A schedule whose time the optimizer chose (live performance by source). */
+    async recordOptimizedSend(row: { scheduleId: string; source: string; predicted: number; at: number }) {
+      await db
+        .insert(optimizedSends)
+        .values({ ...row, tenantId, opened: 0 })
+        .onConflictDoNothing()
+        .run();
+    },
+
+    async markOptimizedOpened(scheduleIds: string[]) {
+      for (const scheduleId of scheduleIds) {
+        await db
+          .update(optimizedSends)
+          .set({ opened: 1 })
+          .where(and(eq(optimizedSends.tenantId, tenantId), eq(optimizedSends.scheduleId, scheduleId)))
+          .run();
+      }
+    },
+
+    /** Sends, opens and mean predicted probability per source since `since`. */
+    async liveBySource(since: number) {
+      return db
+        .select({
+          source: optimizedSends.source,
+          sends: sql<number>`COUNT(*)`,
+          opens: sql<number>`SUM(${optimizedSends.opened})`,
+          predicted: sql<number>`SUM(${optimizedSends.predicted})`,
+        })
+        .from(optimizedSends)
+        .where(and(eq(optimizedSends.tenantId, tenantId), gt(optimizedSends.at, since)))
+        .groupBy(optimizedSends.source)
+        .all();
     },
 
     async saveModel(row: Omit<ModelRow, "tenantId">) {

@@ -1,7 +1,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { parseInstant } from "../../../../lib/time/local-time";
-import { experimentStore } from "../../../db/experiment-store";
 import { optimizerStore } from "../../../db/optimizer-store";
+import { recordScheduleOpens } from "../../../optimizer/opens";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from "../../schemas";
@@ -49,8 +49,8 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
       at,
     }),
   );
-  // An open feeds the send-time model (the training copy in D1) and, if the schedule was sent under
-  // a send-time experiment, its variant's count.
+  // An open feeds the send-time model (the training copy in D1), the optimizer's live metrics and,
+  // if the schedule was sent under a send-time experiment, its variant's count.
   if (recorded && (body.event === "opened" || body.event === "clicked")) {
     const copies = Object.entries(profiles).map(([type, profile]) => ({
       userId: owner.userId,
@@ -58,7 +58,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
       profile,
     }));
     await optimizerStore(c.env.DB, owner.tenantId).saveProfiles(copies, Date.now());
-    await experimentStore(c.env.DB, owner.tenantId).markOpened([body.scheduleId]);
+    await recordScheduleOpens(c.env, owner.tenantId, [body.scheduleId]);
   }
   return c.json({ accepted: true as const, recorded }, 202);
 };

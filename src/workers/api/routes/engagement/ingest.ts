@@ -2,8 +2,8 @@ import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import type { EngagementEvent } from "../../../../durable-objects/storage/engagement-store";
 import { forEachConcurrently } from "../../../../lib/concurrency";
 import { parseInstant } from "../../../../lib/time/local-time";
-import { experimentStore } from "../../../db/experiment-store";
 import { optimizerStore } from "../../../db/optimizer-store";
+import { recordScheduleOpens } from "../../../optimizer/opens";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from "../../schemas";
@@ -76,8 +76,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   });
   // The training copy in D1; the profile that decisions read lives in the user's object.
   await optimizerStore(c.env.DB, caller.tenantId).saveProfiles(copies, now);
-  // Opens of schedules sent under a send-time experiment count for their variant.
-  if (openedSchedules.length > 0)
-    await experimentStore(c.env.DB, caller.tenantId).markOpened(openedSchedules);
+  // Opens reported for schedules count for their experiment variant and the live metrics.
+  await recordScheduleOpens(c.env, caller.tenantId, openedSchedules);
   return c.json({ accepted: events.length - errors.length, rejected: errors.length, errors }, 202);
 };

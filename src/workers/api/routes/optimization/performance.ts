@@ -18,7 +18,7 @@ export const route = createRoute({
   method: "get",
   path: "/v1/optimization/performance",
   tags: ["Send-time optimization"],
-  summary: "The trained models and how well they fit (per type; * is all types pooled)",
+  summary: "The trained models and how well they fit, and live results of optimized sends by source",
   security: bearerSecurity,
   middleware: [requireRole("viewer")] as const,
   responses: {
@@ -30,8 +30,15 @@ export const route = createRoute({
   },
 });
 
+const LIVE_DAYS = 30;
+
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
-  const rows = await optimizerStore(c.env.DB, c.get("caller").tenantId).models();
+  const store = optimizerStore(c.env.DB, c.get("caller").tenantId);
+  const [rows, live] = await Promise.all([
+    store.models(),
+    store.liveBySource(Date.now() - LIVE_DAYS * 86_400_000),
+  ]);
+  const round = (x: number) => Math.round(x * 10_000) / 10_000;
   return c.json(
     {
       models: rows.map((r) => ({
@@ -43,6 +50,22 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
         segments: (JSON.parse(r.prior) as { segments: unknown[] }).segments.length,
         metrics: JSON.parse(r.metrics) as { logLoss: number; auc: number; calibrationError: number },
       })),
+      live: {
+        sinceDays: LIVE_DAYS,
+        bySource: live.map((l) => {
+          const sends = Number(l.sends);
+          const opens = Number(l.opens ?? 0);
+          const predicted = Number(l.predicted ?? 0);
+          return {
+            source: l.source,
+            sends,
+            opens,
+            rate: round(opens / sends),
+            predictedRate: round(predicted / sends),
+            calibrationError: opens > 0 ? round(Math.abs(predicted - opens) / opens) : null,
+          };
+        }),
+      },
     },
     200,
   );

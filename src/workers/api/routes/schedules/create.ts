@@ -3,6 +3,7 @@ import { ApiError } from "../../../../lib/errors";
 import { assignVariant } from "../../../../lib/optimizer/experiments";
 import { formatInstant } from "../../../../lib/time/zones";
 import { experimentStore, type Variant } from "../../../db/experiment-store";
+import { optimizerStore } from "../../../db/optimizer-store";
 import { withSecondOpinion } from "../../../optimizer/ai";
 import { loadPrior } from "../../../optimizer/models";
 import type { AppEnv } from "../../context";
@@ -50,6 +51,14 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   if (optimized) command.sendTimeSource = optimized.source;
   const [result] = await createSchedulesFor(c.env, owner, [command], tenantDefaults(caller.tenant));
   const created = unwrap(result!);
+  if (optimized && optimized.source !== "fixed") {
+    await optimizerStore(c.env.DB, caller.tenantId).recordOptimizedSend({
+      scheduleId: created.schedule.id,
+      source: optimized.source,
+      predicted: optimized.engagementProbability,
+      at: Date.now(),
+    });
+  }
   if (optimized?.experiment) {
     await experimentStore(c.env.DB, caller.tenantId).recordSend({
       experimentId: optimized.experiment.id,
