@@ -62,6 +62,18 @@ describe("recurring patterns", () => {
     expect(status.body.nextOccurrence).toBe(pending[0]!.scheduledTime);
   });
 
+  it("a pattern that started in the past generates from now on, not a burst of past occurrences", async () => {
+    const t = await createTenant();
+    const created = await hourly(t, "late-start", {
+      startDate: new Date(Date.now() - 30 * DAY).toISOString(),
+    });
+    expect(created.status).toBe(201);
+    const all = await schedulesOf(t, "late-start");
+    expect(all.length).toBeGreaterThanOrEqual(23);
+    expect(all.length).toBeLessThanOrEqual(25);
+    expect(all.every((s) => Date.parse(s.scheduledTime) >= Date.now() - 60_000)).toBe(true);
+  });
+
   it("generation run twice concurrently creates each occurrence once", async () => {
     const t = await createTenant();
     const created = await hourly(t, "twice", { target: { userIds: ["twice-a", "twice-b"] } });

@@ -49,8 +49,9 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     priority: priorityValue(body.priority),
     status: "active" as const,
     version: 1,
-    // Nothing generated yet: the start itself is the first candidate (inclusive window).
-    generatedUntil: compiled.start - 1,
+    // Nothing generated yet: the start itself is the first candidate (inclusive window), or now for a
+    // pattern that started in the past (its past occurrences are not sent in a burst).
+    generatedUntil: Math.max(compiled.start, now) - 1,
     occurrencesGenerated: 0,
     lastGeneratedAt: null,
     claimedAt: null,
