@@ -98,6 +98,17 @@ describe("recurring patterns", () => {
     }
   });
 
+  it("a run that overlaps the pattern's deletion cancels what it created", async () => {
+    const t = await createTenant();
+    const created = await hourly(t, "deleted-mid-run");
+    const tenant = (await systemStore.findTenant(env.DB, t.id))!;
+    const row = (await patternStore(env.DB, t.id).getPattern(created.body.id))!;
+    // The run read the pattern; then the pattern was deleted (its pending instances cancelled).
+    expect((await call("DELETE", `/v1/recurring/${created.body.id}`, { key: t.apiKey })).status).toBe(204);
+    await generatePatterns(env, tenant, [row], Date.now() + 3 * DAY);
+    expect(await schedulesOf(t, "deleted-mid-run", "pending")).toHaveLength(0);
+  });
+
   it("the Cron Trigger extends patterns through the generation queue, a late or repeated run adds nothing twice", async () => {
     const t = await createTenant();
     const created = await hourly(t, "swept");

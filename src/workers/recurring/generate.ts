@@ -114,7 +114,18 @@ export async function generatePatterns(
     }
   });
   // Only after every schedule exists does generatedUntil move: a crash before this repeats the run.
-  const applied = await patternStore(env.DB, tenant.id).recordGenerations(records);
+  const store = patternStore(env.DB, tenant.id);
+  const applied = await store.recordGenerations(records);
+  // A pattern deleted while this run was creating its instances: what the run created is cancelled
+  // too (the delete could not see it). A concurrent run or an edit also fails the compare-and-set,
+  // but those patterns still exist and keep their instances.
+  const lost = records.filter((_, i) => !applied[i]).map((r) => r.id);
+  if (lost.length > 0) {
+    const remaining = new Set((await store.getPatterns(lost)).map((r) => r.id));
+    for (const row of rows.filter((r) => lost.includes(r.id) && !remaining.has(r.id))) {
+      await cancelPatternInstances(env, tenant.id, row);
+    }
+  }
   return {
     patterns: records.length,
     occurrences,
