@@ -203,3 +203,18 @@ describe("variant assignment for ids that differ only at the end", () => {
     }
   });
 });
+
+describe("fallback without data", () => {
+  it("is the next 10:00 in the window even when the window starts later in the day", () => {
+    const notBefore = Date.parse("2027-06-07T17:35:00Z"); // 19:35 in Berlin
+    const decision = resolveSendTime(
+      emptyProfile(),
+      null,
+      notBefore,
+      notBefore + 86_400_000,
+      { zone: "Europe/Berlin" },
+      1,
+    )!;
+    expect(new Date(decision.at).toISOString()).toBe("2027-06-08T08:00:00.000Z");
+  });
+});

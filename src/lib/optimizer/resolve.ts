@@ -58,9 +58,9 @@ const FLAT = fitPrior(new Array(SLOTS).fill(0), new Array(SLOTS).fill(0), "flat"
 
 /**
  * The best allowed instant in [notBefore, notAfter] for this user, or null when nothing is allowed.
- * Without a trained prior and without user data the answer is the tenant's fallback local hour
- * (10:00, or the first allowed time after it). The random draws behind `confidence` are seeded, so
- * the same question gets the same answer.
+ * Without a trained prior and without user data the answer is the fallback local hour (10:00 in
+ * the window, else the first allowed time). The random draws behind `confidence` are seeded, so the
+ * same question gets the same answer.
  */
 export function resolveSendTime(
   profile: EngagementProfile,
@@ -75,14 +75,14 @@ export function resolveSendTime(
   if (candidates.length === 0) return null;
   const post = posterior(profile, prior ?? FLAT);
   if (!prior && post.evidence < 3) {
-    const pick = candidates.find((c) => c.slot % 24 >= fallbackHour && c.slot % 24 < 22) ?? candidates[0]!;
+    const pick = candidates.find((c) => c.slot % 24 === fallbackHour) ?? candidates[0]!;
     return {
       at: pick.at,
       slot: pick.slot,
       engagementProbability: post.mean[pick.slot]!,
       confidence: 0,
       source: "fallback",
-      explanation: `No engagement data yet for this user or this tenant: the fallback time, ${fallbackHour}:00 local, or the first allowed time after it.`,
+      explanation: `No engagement data yet for this user or this tenant: the fallback time, ${fallbackHour}:00 local (or the first allowed time when the window has no ${fallbackHour}:00).`,
     };
   }
   return chooseSendTime(candidates, post, prior ?? FLAT, profile, seededRandom(seed));
