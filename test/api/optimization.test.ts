@@ -469,4 +469,36 @@ describe("send-time optimization", () => {
     });
     expect(after.body.models.map((m) => m.type).sort()).toEqual(["*", "digest"]);
   });
+
+  it("bulk creates accept sendTime.optimize per item; an item with no allowed time fails alone", async () => {
+    const t = await createTenant();
+    await call("PUT", "/v1/users/night", {
+      key: t.apiKey,
+      body: { timezone: "UTC", quietHours: { start: "00:00", end: "23:59" } },
+    });
+    const res = await call<{
+      created: number;
+      failed: number;
+      results: { index: number; id?: string; error?: { errors: { path: string }[] } }[];
+    }>("POST", "/v1/schedules/bulk", {
+      key: t.apiKey,
+      body: {
+        schedules: [
+          { userId: "b1", notificationId: "n", timezone: "UTC", sendTime: { optimize: true } },
+          { userId: "b2", notificationId: "n", scheduledTime: new Date(Date.now() + HOUR).toISOString() },
+          { userId: "night", notificationId: "n", sendTime: { optimize: true } },
+        ],
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ created: 2, failed: 1 });
+    expect(res.body.results[2]!.error!.errors[0]!.path).toBe("sendTime");
+    const first = await call<{ sendTimeSource: string; localTime: string }>(
+      "GET",
+      `/v1/schedules/${res.body.results[0]!.id}`,
+      { key: t.apiKey },
+    );
+    expect(first.body.sendTimeSource).toBe("fallback");
+    expect(first.body.localTime).toMatch(/T10:00:00\.000Z$/);
+  });
 });

@@ -1,8 +1,14 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import type { Owner } from "../../../../durable-objects/user-scheduler";
 import { forEachConcurrently } from "../../../../lib/concurrency";
-import { problem } from "../../../../lib/errors";
+import { ApiError, problem } from "../../../../lib/errors";
 import type { CreateScheduleCommand } from "../../../../lib/schedules/commands";
+import { formatInstant } from "../../../../lib/time/zones";
+import {
+  type OptimizedTime,
+  optimizedTime,
+  recordOptimizedCreation,
+} from "../../../optimizer/optimized-create";
 import { fieldErrors } from "../../app";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
@@ -59,34 +65,54 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
       };
       return;
     }
-    if (parsed.data.sendTime) {
-      const errors = [
-        { path: "sendTime", message: "is not supported in bulk; create optimized schedules one by one" },
-      ];
-      results[index] = {
-        index,
-        error: problem("validation_error", `sendTime: ${errors[0]!.message}`, errors),
-      };
-      return;
-    }
     const list = byUser.get(parsed.data.userId) ?? [];
     list.push({ index, body: parsed.data });
     byUser.set(parsed.data.userId, list);
   });
+  // Items with sendTime.optimize get their time from the optimizer first; a refusal fails that item.
+  const optimized = new Map<number, OptimizedTime>();
+  const toOptimize = [...byUser.values()].flat().filter((i) => i.body.sendTime);
+  await forEachConcurrently(toOptimize, USER_CONCURRENCY, async (item) => {
+    try {
+      optimized.set(item.index, await optimizedTime(c.env, caller, item.body));
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      results[item.index] = {
+        index: item.index,
+        error: problem(error.code, error.detail, error.fieldErrors),
+      };
+    }
+  });
+  for (const [userId, items] of byUser) {
+    const remaining = items.filter((i) => !results[i.index]);
+    if (remaining.length > 0) byUser.set(userId, remaining);
+    else byUser.delete(userId);
+  }
 
   const groups = [...byUser.entries()];
   const work = async ([userId, items]: (typeof groups)[number]) => {
     const owner: Owner = { tenantId: caller.tenantId, userId };
-    const commands: CreateScheduleCommand[] = items.map((i) =>
-      toCreateCommand(i.body, i.body.idempotencyKey ?? null, caller.tenant.settings.retryConfig),
-    );
+    const commands: CreateScheduleCommand[] = items.map((i) => {
+      const time = optimized.get(i.index);
+      const body = time ? { ...i.body, scheduledTime: formatInstant(time.at) } : i.body;
+      const command = toCreateCommand(
+        body,
+        i.body.idempotencyKey ?? null,
+        caller.tenant.settings.retryConfig,
+      );
+      if (time) command.sendTimeSource = time.source;
+      return command;
+    });
     const created = await createSchedulesFor(c.env, owner, commands, tenantDefaults(caller.tenant));
-    created.forEach((result, k) => {
+    for (const [k, result] of created.entries()) {
       const index = items[k]!.index;
       results[index] = result.ok
         ? { index, id: result.schedule.id }
         : { index, error: problem(result.code, result.detail, result.errors) };
-    });
+      const time = optimized.get(index);
+      if (result.ok && time)
+        await recordOptimizedCreation(c.env, caller.tenantId, result.schedule.id, userId, time);
+    }
   };
   await forEachConcurrently(groups, USER_CONCURRENCY, work);
   const failed = results.filter((r) => "error" in r).length;

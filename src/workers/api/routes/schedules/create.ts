@@ -1,24 +1,12 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { ApiError } from "../../../../lib/errors";
-import { assignVariant } from "../../../../lib/optimizer/experiments";
 import { formatInstant } from "../../../../lib/time/zones";
-import { experimentStore, type Variant } from "../../../db/experiment-store";
-import { optimizerStore } from "../../../db/optimizer-store";
-import { withSecondOpinion } from "../../../optimizer/ai";
-import { loadPrior } from "../../../optimizer/models";
+import { optimizedTime, recordOptimizedCreation } from "../../../optimizer/optimized-create";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { idempotent } from "../../middleware/idempotency";
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from "../../schemas";
-import {
-  createSchedulesFor,
-  tenantDefaults,
-  toCreateCommand,
-  unwrap,
-  userScheduler,
-} from "../../user-scheduler";
-import { sendWindow } from "../optimization/optimal-send-time";
-import { type CreateScheduleBody, CreateScheduleSchema, ScheduleSchema } from "./schema";
+import { createSchedulesFor, tenantDefaults, toCreateCommand, unwrap } from "../../user-scheduler";
+import { CreateScheduleSchema, ScheduleSchema } from "./schema";
 
 export const route = createRoute({
   method: "post",
@@ -51,23 +39,8 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   if (optimized) command.sendTimeSource = optimized.source;
   const [result] = await createSchedulesFor(c.env, owner, [command], tenantDefaults(caller.tenant));
   const created = unwrap(result!);
-  if (optimized && optimized.source !== "fixed") {
-    await optimizerStore(c.env.DB, caller.tenantId).recordOptimizedSend({
-      scheduleId: created.schedule.id,
-      source: optimized.source,
-      predicted: optimized.engagementProbability,
-      at: Date.now(),
-    });
-  }
-  if (optimized?.experiment) {
-    await experimentStore(c.env.DB, caller.tenantId).recordSend({
-      experimentId: optimized.experiment.id,
-      variant: optimized.experiment.variant,
-      scheduleId: created.schedule.id,
-      userId: body.userId,
-      at: Date.now(),
-    });
-  }
+  if (optimized)
+    await recordOptimizedCreation(c.env, caller.tenantId, created.schedule.id, body.userId, optimized);
   return c.json(
     {
       ...created.schedule,
@@ -86,42 +59,3 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     201,
   );
 };
-
-/** sendTime.optimize: the optimizer's best allowed instant in the window, for the notification's type. */
-async function optimizedTime(
-  env: AppEnv["Bindings"],
-  caller: AppEnv["Variables"]["caller"],
-  body: CreateScheduleBody,
-) {
-  const sendTime = body.sendTime!;
-  const { notBefore, notAfter } = sendWindow(sendTime.notBefore, sendTime.notAfter, "sendTime.");
-  const type = sendTime.type ?? body.notificationId;
-  const owner = { tenantId: caller.tenantId, userId: body.userId };
-  // A running experiment on this type decides the strategy, by a stable hash of the user id.
-  const experiment = await experimentStore(env.DB, caller.tenantId).runningFor(type);
-  const variant = experiment
-    ? assignVariant(experiment.id, body.userId, JSON.parse(experiment.allocation) as number[])
-    : null;
-  const strategy =
-    experiment && variant !== null ? (JSON.parse(experiment.variants) as Variant[])[variant]! : null;
-  const decision = await userScheduler(env, owner).optimalSendTime(
-    owner,
-    {
-      type,
-      notBefore,
-      notAfter,
-      businessHoursOnly: body.businessHoursOnly,
-      timezone: body.timezone,
-      fixedLocalTime: strategy?.strategy === "fixed" ? strategy.localTime : undefined,
-    },
-    await loadPrior(env, caller.tenantId, type),
-    tenantDefaults(caller.tenant),
-  );
-  if (!decision) {
-    throw new ApiError("validation_error", "no allowed time in the sendTime window", [
-      { path: "sendTime", message: "quiet hours or business hours cover the whole window" },
-    ]);
-  }
-  const answer = await withSecondOpinion(env, decision, decision.explanation);
-  return { ...answer, experiment: experiment && variant !== null ? { id: experiment.id, variant } : null };
-}
