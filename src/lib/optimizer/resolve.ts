@@ -1,12 +1,12 @@
 import {
   addLocalDays,
+  atLocal,
   type BusinessHours,
   isBusinessTime,
   localParts,
   type QuietHours,
   quietHoursEnd,
 } from "../time/calendar";
-import { resolveWallClock } from "../time/local-time";
 import type { BusyInterval } from "./calendar-busy";
 import { type Candidate, chooseSendTime, type Decision } from "./decide";
 import { fitPrior, type Prior, posterior } from "./model";
@@ -100,18 +100,7 @@ export function fixedSendTime(
 ): Candidate | null {
   let date = localParts(notBefore, constraints.zone).date;
   for (let day = 0; day <= 15; day++) {
-    const at = resolveWallClock(
-      {
-        year: Number(date.slice(0, 4)),
-        month: Number(date.slice(5, 7)),
-        day: Number(date.slice(8, 10)),
-        hour: Number(localTime.slice(0, 2)),
-        minute: Number(localTime.slice(3, 5)),
-        second: 0,
-        millisecond: 0,
-      },
-      constraints.zone,
-    ).epochMs;
+    const at = atLocal(date, localTime, constraints.zone);
     if (at > notAfter) return null;
     if (
       at >= notBefore &&

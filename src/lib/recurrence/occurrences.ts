@@ -1,6 +1,6 @@
 import { type BusinessHours, isBusinessTime, localParts } from "../time/calendar";
 import { isDayOff } from "../time/holidays";
-import { naiveMs, resolveWallClock, type WallClock } from "../time/local-time";
+import { naiveMs, resolveWallClock, type WallClock, wallClockOfNaive } from "../time/local-time";
 import { nextTransition, offsetMinutesAt } from "../time/zones";
 import { type CronSpec, lastDayOf, matchingWallTimes } from "./cron";
 
@@ -36,26 +36,13 @@ const LAST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 export const MAX_CANDIDATES = 1_000_000;
 const FOUR_CENTURIES = 146_097 * DAY;
 
-function wallOf(naive: number): WallClock {
-  const d = new Date(naive);
-  return {
-    year: d.getUTCFullYear(),
-    month: d.getUTCMonth() + 1,
-    day: d.getUTCDate(),
-    hour: d.getUTCHours(),
-    minute: d.getUTCMinutes(),
-    second: d.getUTCSeconds(),
-    millisecond: d.getUTCMilliseconds(),
-  };
-}
-
 /** P3: each matching wall time on its own date, resolved by P1; equal instants emitted once. */
 function* fixedTimeCron(spec: CronSpec, zone: string, from: number): Generator<number> {
   // Start a day early in wall time: an instant at or after `from` may read an earlier wall time.
   const fromNaive = from + offsetMinutesAt(zone, from) * MINUTE - DAY;
   let last = Number.NEGATIVE_INFINITY;
-  for (const naive of matchingWallTimes(spec, fromNaive, naiveMs(wallOf(LAST_INSTANT)))) {
-    const at = resolveWallClock(wallOf(naive), zone).epochMs;
+  for (const naive of matchingWallTimes(spec, fromNaive, naiveMs(wallClockOfNaive(LAST_INSTANT)))) {
+    const at = resolveWallClock(wallClockOfNaive(naive), zone).epochMs;
     if (at < from || at === last) continue;
     last = at;
     yield at;

@@ -1,6 +1,5 @@
 import { isDayOff } from "./holidays";
-import { resolveWallClock } from "./local-time";
-import { offsetMinutesAt } from "./zones";
+import { resolveWallClock, wallClockAt } from "./local-time";
 
 /** Working days as ISO weekdays (1 = Monday … 7 = Sunday) and a daily [start, end) window. */
 export interface BusinessHours {
@@ -39,17 +38,15 @@ export interface LocalParts {
 }
 
 export function localParts(epochMs: number, zone: string): LocalParts {
-  const local = new Date(epochMs + offsetMinutesAt(zone, epochMs) * 60_000);
-  const year = local.getUTCFullYear();
-  const month = local.getUTCMonth() + 1;
-  const day = local.getUTCDate();
+  const { year, month, day, hour, minute } = wallClockAt(epochMs, zone);
+  const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
   return {
     date: `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`,
     year,
     month,
     day,
-    weekday: local.getUTCDay() === 0 ? 7 : local.getUTCDay(),
-    minuteOfDay: local.getUTCHours() * 60 + local.getUTCMinutes(),
+    weekday: weekday === 0 ? 7 : weekday,
+    minuteOfDay: hour * 60 + minute,
   };
 }
 
@@ -65,8 +62,8 @@ export function addLocalDays(date: string, days: number): { date: string; weekda
   return { date: d.toISOString().slice(0, 10), weekday: d.getUTCDay() === 0 ? 7 : d.getUTCDay() };
 }
 
-/** P1 instant of a local date at HH:MM. */
-function atLocal(date: string, hhmm: string, zone: string): number {
+/** P1 instant of a local date (YYYY-MM-DD) at HH:MM. */
+export function atLocal(date: string, hhmm: string, zone: string): number {
   return resolveWallClock(
     {
       year: Number(date.slice(0, 4)),

@@ -56,7 +56,12 @@ function daysInMonth(year: number, month: number): number {
 
 /** What the zone's wall clock reads at an instant. */
 export function wallClockAt(epochMs: number, zone: string): WallClock {
-  const local = new Date(epochMs + offsetMinutesAt(zone, epochMs) * 60_000);
+  return wallClockOfNaive(epochMs + offsetMinutesAt(zone, epochMs) * 60_000);
+}
+
+/** The wall clock a naive millisecond count stands for (the inverse of naiveMs). */
+export function wallClockOfNaive(naive: number): WallClock {
+  const local = new Date(naive);
   return {
     year: local.getUTCFullYear(),
     month: local.getUTCMonth() + 1,

@@ -11,7 +11,8 @@ import { type AppEnv, type Caller, ROLES, type Role } from "../context";
 const KEY_CACHE_TTL_MS = 5_000;
 const keyCache = new Map<string, { caller: Caller | null; expires: number }>();
 
-function credential(c: { req: { header(name: string): string | undefined } }): string | null {
+/** The bearer token (or X-API-Key) a request presents, if any. */
+export function credential(c: { req: { header(name: string): string | undefined } }): string | null {
   const authorization = c.req.header("authorization");
   if (authorization) {
     const m = /^Bearer\s+(\S+)$/i.exec(authorization);

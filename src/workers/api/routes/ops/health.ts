@@ -4,6 +4,7 @@ import { timingSafeEqual } from "../../../../lib/crypto/hash";
 import { systemStore } from "../../../db/tenant-store";
 import { aiScorerDetails, aiScorerHealth } from "../../../optimizer/ai";
 import type { AppEnv } from "../../context";
+import { credential } from "../../middleware/auth";
 import { jsonResponse } from "../../schemas";
 
 const Check = z.enum(["ok", "degraded", "down"]);
@@ -87,13 +88,9 @@ async function webhookCircuits(db: D1Database, operator: boolean) {
   }
 }
 
-function isOperator(authorization: string | undefined, adminToken: string | undefined): boolean {
-  const token = authorization?.match(/^Bearer\s+(.+)$/i)?.[1];
-  return Boolean(token && adminToken && timingSafeEqual(token, adminToken));
-}
-
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
-  const operator = isOperator(c.req.header("authorization"), c.env.ADMIN_TOKEN);
+  const token = credential(c);
+  const operator = Boolean(token && c.env.ADMIN_TOKEN && timingSafeEqual(token, c.env.ADMIN_TOKEN));
   const [d1, durableObjects, circuits] = await Promise.all([
     probe(() => c.env.DB.prepare("SELECT 1").first()),
     // The object name starts with a reserved non-tenant prefix, so no tenant can ever own it.
