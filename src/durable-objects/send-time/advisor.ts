@@ -92,10 +92,14 @@ export class SendTimeAdvisor {
   }
 
   profiles(prior: Prior | null, zone: string) {
-    return this.engagement.types().map((type) => {
-      const profile = this.engagement.profile(type);
-      return { type, zone, profile, posterior: prior ? posterior(profile, prior) : null };
-    });
+    return this.engagement
+      .all()
+      .map(({ type, profile }) => ({
+        type,
+        zone,
+        profile,
+        posterior: prior ? posterior(profile, prior) : null,
+      }));
   }
 
   /**

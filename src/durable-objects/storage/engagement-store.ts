@@ -87,14 +87,23 @@ export class EngagementStore {
   /** The profile of a notification type with every send folded in; "*" is all types together. */
   profile(type: string): EngagementProfile {
     this.#importDeliveries();
-    if (type === "*") return mergeProfiles(this.types().map((t) => this.profile(t)));
+    if (type === "*") return mergeProfiles(this.#types().map((t) => this.#current(t)));
+    return this.#current(type);
+  }
+
+  /** Every notification type of the user with its profile. */
+  all(): { type: string; profile: EngagementProfile }[] {
+    this.#importDeliveries();
+    return this.#types().map((type) => ({ type, profile: this.#current(type) }));
+  }
+
+  #current(type: string): EngagementProfile {
     const profile = this.#stored(type);
     if (this.#fold(type, profile)) this.#save(type, profile, Date.now());
     return profile;
   }
 
-  types(): string[] {
-    this.#importDeliveries();
+  #types(): string[] {
     return this.sql
       .exec<{ type: string }>(
         "SELECT type FROM engagement_profiles UNION SELECT DISTINCT type FROM engagement_sends WHERE folded = 0",

@@ -37,6 +37,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const now = Date.now();
   const errors: { index: number; message: string }[] = [];
   const byUser = new Map<string, EngagementEvent[]>();
+  const openedSchedules: string[] = [];
   events.forEach((raw, index) => {
     const parsed = EngagementEventSchema.safeParse(raw);
     if (!parsed.success) {
@@ -54,17 +55,12 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
       errors.push({ index, message: "at: must be within the last 400 days and at most 5 minutes ahead" });
       return;
     }
+    if ((e.event === "opened" || e.event === "clicked") && e.scheduleId) openedSchedules.push(e.scheduleId);
     const list = byUser.get(e.userId) ?? [];
     list.push({ type: e.notificationType, event: e.event, at, sendKey: e.sendId ?? e.scheduleId ?? null });
     byUser.set(e.userId, list);
   });
   const copies: { userId: string; type: string; profile: string }[] = [];
-  const openedSchedules = events
-    .map((raw) => EngagementEventSchema.safeParse(raw))
-    .filter(
-      (p) => p.success && (p.data.event === "opened" || p.data.event === "clicked") && p.data.scheduleId,
-    )
-    .map((p) => p.data!.scheduleId!);
   await forEachConcurrently([...byUser], 16, async ([userId, list]) => {
     const owner = { tenantId: caller.tenantId, userId };
     const changed = await userScheduler(c.env, owner).recordEngagement(
