@@ -92,14 +92,12 @@ export class SendTimeAdvisor {
   }
 
   profiles(prior: Prior | null, zone: string) {
-    return this.engagement
-      .all()
-      .map(({ type, profile }) => ({
-        type,
-        zone,
-        profile,
-        posterior: prior ? posterior(profile, prior) : null,
-      }));
+    return this.engagement.all().map(({ type, profile }) => ({
+      type,
+      zone,
+      profile,
+      posterior: prior ? posterior(profile, prior) : null,
+    }));
   }
 
   /**
