@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { experimentSends, experiments } from "../../lib/db/d1-schema";
 
@@ -62,13 +62,22 @@ export function experimentStore(database: D1Database, tenantId: string) {
 
     /** An open reported for a schedule: counts for its experiment, if it is in one. */
     async markOpened(scheduleIds: string[]) {
-      for (const scheduleId of scheduleIds) {
-        await db
-          .update(experimentSends)
-          .set({ opened: 1 })
-          .where(and(eq(experimentSends.tenantId, tenantId), eq(experimentSends.scheduleId, scheduleId)))
-          .run();
+      // At most 100 bound values per statement: chunks of 90 ids, sent as one batch.
+      const statements = [];
+      for (let i = 0; i < scheduleIds.length; i += 90) {
+        statements.push(
+          db
+            .update(experimentSends)
+            .set({ opened: 1 })
+            .where(
+              and(
+                eq(experimentSends.tenantId, tenantId),
+                inArray(experimentSends.scheduleId, scheduleIds.slice(i, i + 90)),
+              ),
+            ),
+        );
       }
+      if (statements.length > 0) await db.batch(statements as [(typeof statements)[0], ...typeof statements]);
     },
 
     async counts(experimentId: string) {

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { engagementProfiles, optimizedSends, optimizerModels } from "../../lib/db/d1-schema";
 
@@ -79,13 +79,22 @@ export function optimizerStore(database: D1Database, tenantId: string) {
     },
 
     async markOptimizedOpened(scheduleIds: string[]) {
-      for (const scheduleId of scheduleIds) {
-        await db
-          .update(optimizedSends)
-          .set({ opened: 1 })
-          .where(and(eq(optimizedSends.tenantId, tenantId), eq(optimizedSends.scheduleId, scheduleId)))
-          .run();
+      // At most 100 bound values per statement: chunks of 90 ids, sent as one batch.
+      const statements = [];
+      for (let i = 0; i < scheduleIds.length; i += 90) {
+        statements.push(
+          db
+            .update(optimizedSends)
+            .set({ opened: 1 })
+            .where(
+              and(
+                eq(optimizedSends.tenantId, tenantId),
+                inArray(optimizedSends.scheduleId, scheduleIds.slice(i, i + 90)),
+              ),
+            ),
+        );
       }
+      if (statements.length > 0) await db.batch(statements as [(typeof statements)[0], ...typeof statements]);
     },
 
     /** Sends, opens and mean predicted probability per source since `since`. */

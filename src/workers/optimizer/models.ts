@@ -47,8 +47,8 @@ export async function trainTenant(
       events: model.events,
       metrics: JSON.stringify(model.metrics),
     });
-    for (const key of cache.keys()) if (key.startsWith(`${tenantId}|`)) cache.delete(key);
     if (type === "*") pooled = { ...model, version };
   }
+  for (const key of cache.keys()) if (key.startsWith(`${tenantId}|`)) cache.delete(key);
   return pooled;
 }
