@@ -2,6 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/durable-sqlite";
 import { decryptValue, encryptValue, parseKeyring } from "../lib/crypto/encryption";
 import { newId, newScheduleId } from "../lib/ids";
+import { type StoredCondition, unmetCondition } from "../lib/journeys/conditions";
+import { type DripSpec, dripEnrollmentCommands, dripOrigin } from "../lib/journeys/drips";
 import type { JsonObject } from "../lib/json";
 import type { Prior } from "../lib/optimizer/model";
 import { slotOf } from "../lib/optimizer/resolve";
@@ -23,6 +25,7 @@ import {
   type ExecutionMessage,
   type OutcomeReceipt,
 } from "../lib/schedules/delivery";
+import { type IndexEntry, indexEntryOfRow } from "../lib/schedules/index-entry";
 import { allows, type ScheduleAction, type ScheduleStatus } from "../lib/schedules/model";
 import { isPlanFailure, planScheduledTime, type TimeDefaults } from "../lib/schedules/plan";
 import { attemptView, isCurrentAttempt, rowToSchedule, type ScheduleRow } from "../lib/schedules/rows";
@@ -35,10 +38,12 @@ import {
 } from "../lib/schedules/transitions";
 import { scheduleView } from "../lib/schedules/view";
 import { formatInstant } from "../lib/time/zones";
+import { scheduleIndex } from "../workers/db/schedule-index";
 import { tenantStore } from "../workers/db/tenant-store";
 import { type Env, numberVar } from "../workers/env";
 import { SendTimeAdvisor, type SendTimeQuery } from "./send-time/advisor";
 import { type EngagementEvent, EngagementStore } from "./storage/engagement-store";
+import { JourneyStore, type UserEvent } from "./storage/journey-store";
 import { MetaStore } from "./storage/meta-store";
 import { ScheduleStore } from "./storage/schedule-store";
 
@@ -68,6 +73,7 @@ export class UserScheduler extends DurableObject<Env> {
   readonly #meta: MetaStore;
   readonly #engagement: EngagementStore;
   readonly #advisor: SendTimeAdvisor;
+  readonly #journeys: JourneyStore;
   #owner: Owner | null;
   /** The user's settings (read on every create for the default timezone). */
   #settings: UserSettings | null;
@@ -83,6 +89,7 @@ export class UserScheduler extends DurableObject<Env> {
     this.#store = new ScheduleStore(drizzle(ctx.storage), ctx.storage.sql);
     this.#meta = new MetaStore(ctx.storage);
     this.#engagement = new EngagementStore(ctx.storage.sql);
+    this.#journeys = new JourneyStore(ctx.storage.sql);
     this.#advisor = new SendTimeAdvisor(
       this.#engagement,
       this.#store,
@@ -144,6 +151,7 @@ export class UserScheduler extends DurableObject<Env> {
     this.#leaseFloor = 0;
     this.#meta.migrate(0);
     this.#engagement.forgetTables();
+    this.#journeys.forgetTables();
   }
 
   // ---- schedules -----------------------------------------------------------------------------
@@ -216,6 +224,21 @@ export class UserScheduler extends DurableObject<Env> {
     return results;
   }
 
+  /** Where each command would land (P1, localTime, quiet hours) without creating it (throttled campaigns). */
+  async planTimes(
+    owner: Owner,
+    commands: CreateScheduleCommand[],
+    tenant: TenantDefaults,
+  ): Promise<(number | null)[]> {
+    this.#bindOwner(owner, false);
+    const defaults = this.#timeDefaults(tenant);
+    const now = Date.now();
+    return commands.map((c) => {
+      const planned = planScheduledTime(c.scheduledTime, c.timezone, defaults, now, c);
+      return isPlanFailure(planned) ? null : planned.scheduledTime;
+    });
+  }
+
   /** Zone, business hours, quiet hours and holidays a new time is planned with (P1, then moved). */
   #timeDefaults(tenant: TenantDefaults): TimeDefaults {
     return {
@@ -228,12 +251,9 @@ export class UserScheduler extends DurableObject<Env> {
   }
 
   /** A recurring pattern was paused, edited or deleted: its instances not yet fired are cancelled. */
-  async cancelPatternSchedules(owner: Owner, patternId: string): Promise<number> {
-    if (!this.#bindOwner(owner, false)) return 0;
-    const ids = this.#store.unfiredOfPattern(patternId);
-    if (ids.length === 0) return 0;
-    const outcome = await this.cancelSchedules(owner, ids);
-    return Object.values(outcome).filter((o) => o === "cancelled").length;
+  async cancelPatternSchedules(owner: Owner, patternId: string): Promise<IndexEntry[]> {
+    if (!this.#bindOwner(owner, false)) return [];
+    return this.#cancelIds(this.#store.unfiredOfPattern(patternId));
   }
 
   async getSchedule(owner: Owner, id: string): Promise<ScheduleResult> {
@@ -399,6 +419,120 @@ export class UserScheduler extends DurableObject<Env> {
     return this.#advisor.profiles(prior, this.#zone(tenant));
   }
 
+  // ---- campaigns, drips and events (the rules: src/lib/journeys) -------------------------------
+
+  /** Pause, resume or cancel every schedule of a campaign this user has; answers the rows changed. */
+  async campaignAction(owner: Owner, campaignId: string, action: "pause" | "resume" | "cancel") {
+    if (!this.#bindOwner(owner, false)) return [];
+    const from = action === "pause" ? ["pending"] : action === "resume" ? ["paused"] : ["pending", "paused"];
+    const now = Date.now();
+    const changed: IndexEntry[] = [];
+    const removed: (number | null)[] = [];
+    const added: (number | null)[] = [];
+    this.ctx.storage.transactionSync(() => {
+      for (const row of this.#store.ofCampaign(campaignId, from)) {
+        const changes: Partial<ScheduleRow> =
+          action === "resume"
+            ? { status: "pending", dueAt: row.scheduledTime }
+            : { status: action === "pause" ? "paused" : "cancelled", dueAt: null };
+        this.#store.update(row.id, { ...changes, updatedAt: now });
+        removed.push(wakeTime(row));
+        added.push(wakeTime({ ...row, ...changes }));
+        changed.push(indexEntryOfRow({ ...row, ...changes, updatedAt: now }, owner.userId));
+      }
+    });
+    await this.#armAlarm({ removed, added });
+    return changed;
+  }
+
+  /**
+   * An event the user sent: kept for conditions ("event X not seen"), and it ends the active drip
+   * enrollments that list it in `exitOn` (their remaining steps are cancelled).
+   */
+  async recordEvent(owner: Owner, event: UserEvent) {
+    this.#bindOwner(owner, true);
+    const exited = this.ctx.storage.transactionSync(() => {
+      this.#journeys.recordEvent(event);
+      const ended = this.#journeys.activeExitedBy(event.name).filter((e) => e.enrolledAt <= event.at);
+      for (const e of ended) this.#journeys.endEnrollment(e.dripId, e.seq, "exited", event.at);
+      return ended;
+    });
+    const cancelled = await this.#cancelUnfired(exited.map((e) => dripOrigin(e.dripId, e.seq)));
+    return { exitedDrips: exited.map((e) => e.dripId), cancelled };
+  }
+
+  /** Enroll in a drip: its steps become schedules; refused while enrolled, or ever with "never". */
+  async enrollInDrip(owner: Owner, drip: DripSpec, at: number, tenant: TenantDefaults) {
+    this.#bindOwner(owner, true);
+    const now = Date.now();
+    const previous = this.#journeys.enrollments(drip.id);
+    for (const e of previous) {
+      if (e.status === "active" && e.endsAt < now)
+        this.#journeys.endEnrollment(e.dripId, e.seq, "completed", e.endsAt);
+    }
+    const current = this.#journeys.enrollments(drip.id)[0];
+    if (current?.status === "active" || (current && drip.reenroll === "never")) {
+      return {
+        ok: false as const,
+        detail:
+          current.status === "active" ? "the user is enrolled in this drip" : "this drip enrolls a user once",
+      };
+    }
+    const seq = (current?.seq ?? -1) + 1;
+    const { commands, endsAt } = await dripEnrollmentCommands(
+      drip,
+      seq,
+      owner.userId,
+      at,
+      this.#zone(tenant),
+    );
+    // Recorded before the awaits below: a concurrent enrollment sees it and is refused.
+    this.#journeys.insertEnrollment({
+      dripId: drip.id,
+      seq,
+      status: "active",
+      enrolledAt: at,
+      endsAt,
+      exitOn: drip.exitOn,
+    });
+    try {
+      const results = await this.createSchedules(owner, commands, tenant);
+      return { ok: true as const, seq, results };
+    } catch (error) {
+      this.#journeys.endEnrollment(drip.id, seq, "removed", now);
+      throw error;
+    }
+  }
+
+  /** Leave a drip: the active enrollment ends and its remaining steps are cancelled. */
+  async leaveDrip(owner: Owner, dripId: string) {
+    if (!this.#bindOwner(owner, false)) return null;
+    const active = this.#journeys.enrollments(dripId).find((e) => e.status === "active");
+    if (!active) return null;
+    this.#journeys.endEnrollment(dripId, active.seq, "removed", Date.now());
+    return this.#cancelUnfired([dripOrigin(dripId, active.seq)]);
+  }
+
+  #cancelUnfired(origins: string[]): Promise<IndexEntry[]> {
+    return this.#cancelIds(origins.flatMap((o) => this.#store.unfiredOfOrigin(o)));
+  }
+
+  /** Cancel unfired rows; answers them as the schedule index records them. */
+  async #cancelIds(ids: string[]): Promise<IndexEntry[]> {
+    if (ids.length === 0) return [];
+    await this.cancelSchedules(this.#owner!, ids);
+    return ids.map((id) => indexEntryOfRow(this.#store.get(id)!, this.#owner!.userId));
+  }
+
+  /** Facts that conditions are checked against (see StoredCondition). */
+  #conditionNotMet(row: ScheduleRow, now: number): string | null {
+    if (!row.conditions) return null;
+    return unmetCondition(JSON.parse(row.conditions) as StoredCondition[], {
+      opened: (id) => this.#store.wasOpened(id) || this.#engagement.wasOpened(id),
+      eventSeen: (name, since) => this.#journeys.eventSeen(name, since, now),
+    });
+  }
+
   // ---- firing --------------------------------------------------------------------------------
 
   override async alarm(): Promise<void> {
@@ -433,11 +567,22 @@ export class UserScheduler extends DurableObject<Env> {
     const leaseMs = numberVar(this.env.EXECUTION_LEASE_MS, 120_000);
     const claimed: { row: ScheduleRow; executionId: string; attempt: number }[] = [];
     const abandoned: ScheduleRow[] = [];
+    /** Due rows whose conditions do not hold: cancelled, not sent. */
+    const skipped: IndexEntry[] = [];
+    const skippedIds = new Set<string>();
     this.ctx.storage.transactionSync(() => {
       const due = this.#store.due(now, CLAIM_BATCH);
       // Most alarms are for due rows; look for lost attempts only when a lease may have ended.
       const lost = this.#leaseFloor <= now ? this.#store.leaseExpired(now, CLAIM_BATCH) : [];
       const resend: ScheduleRow[] = [];
+      for (const row of due.filter((r) => r.conditions)) {
+        const reason = this.#conditionNotMet(row, now);
+        if (reason === null) continue;
+        const changes = { status: "cancelled", dueAt: null, failureReason: reason, updatedAt: now };
+        this.#store.update(row.id, changes);
+        skipped.push(indexEntryOfRow({ ...row, ...changes }, owner.userId));
+        skippedIds.add(row.id);
+      }
       for (const row of lost) {
         this.#store.updateAttempt(row.id, row.executionId!, row.attempts, {
           status: "timeout",
@@ -457,7 +602,7 @@ export class UserScheduler extends DurableObject<Env> {
           abandoned.push({ ...row, status: "failed", executedAt: now, failureReason: reason });
         } else resend.push(row);
       }
-      for (const row of [...due, ...resend]) {
+      for (const row of [...due.filter((r) => !skippedIds.has(r.id)), ...resend]) {
         const executionId = row.executionId ?? newId("exe");
         const attempt = row.attempts + 1;
         this.#store.update(row.id, claimChanges(row, executionId, now, leaseMs));
@@ -473,6 +618,12 @@ export class UserScheduler extends DurableObject<Env> {
         claimed.push({ row, executionId, attempt });
       }
     });
+    if (skipped.length > 0 || abandoned.length > 0) {
+      await scheduleIndex(this.env.DB, owner.tenantId).upsert([
+        ...skipped,
+        ...abandoned.map((r) => indexEntryOfRow(r, owner.userId)),
+      ]);
+    }
     for (const row of abandoned) {
       const failure = this.#failureOf(row, { executionId: row.executionId!, attempt: row.attempts });
       if (failure) await tenantStore(this.env.DB, owner.tenantId).recordDeadLetter(failure);
@@ -536,6 +687,7 @@ export class UserScheduler extends DurableObject<Env> {
     return {
       applied: true,
       status: changes.schedule.status,
+      updatedAt: changes.schedule.updatedAt,
       failure: this.#failureOf({ ...row, ...changes.schedule }, outcome),
     };
   }
@@ -614,7 +766,12 @@ export class UserScheduler extends DurableObject<Env> {
       this.#store.update(row.id, failed);
     });
     await this.#armAlarm({ removed: [wakeTime(row)], added: [] });
-    return { applied: true, status: "failed", failure: this.#failureOf({ ...row, ...failed }, attempt) };
+    return {
+      applied: true,
+      status: "failed",
+      updatedAt: now,
+      failure: this.#failureOf({ ...row, ...failed }, attempt),
+    };
   }
 
   /** A failed row of exactly this execution and attempt, as a dead letter; otherwise undefined. */

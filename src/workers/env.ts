@@ -1,5 +1,7 @@
+import type { CampaignThrottle } from "../durable-objects/campaign-throttle";
 import type { EndpointCircuit } from "../durable-objects/endpoint-circuit";
 import type { UserScheduler } from "../durable-objects/user-scheduler";
+import type { CampaignMessage } from "../lib/journeys/campaign-plan";
 import type { GenerationMessage } from "../lib/recurrence/generation-batches";
 import type { ExecutionMessage } from "../lib/schedules/delivery";
 
@@ -10,6 +12,8 @@ export interface Env {
   ENDPOINT_CIRCUIT: DurableObjectNamespace<EndpointCircuit>;
   EXECUTIONS: Queue<ExecutionMessage>;
   GENERATION: Queue<GenerationMessage>;
+  CAMPAIGNS: Queue<CampaignMessage>;
+  CAMPAIGN_THROTTLE: DurableObjectNamespace<CampaignThrottle>;
   /** Secret: operator token for POST /v1/admin/tenants. */
   ADMIN_TOKEN?: string;
   /** Secret: comma-separated key list for encryption at rest (used from the execution issue on). */

@@ -92,6 +92,12 @@ describe("the object's schema is versioned", () => {
     await runInDurableObject(stub, (_instance, state) => {
       state.storage.sql.exec("DROP TABLE delivery_events");
       state.storage.sql.exec("DROP INDEX schedules_pattern");
+      // v5: journey columns and their indexes.
+      state.storage.sql.exec("DROP INDEX schedules_campaign");
+      state.storage.sql.exec("DROP INDEX schedules_origin");
+      for (const column of ["origin", "step", "conditions"]) {
+        state.storage.sql.exec(`ALTER TABLE schedules DROP COLUMN ${column}`);
+      }
       state.storage.sql.exec("UPDATE meta SET value = '1' WHERE key = 'schema_version'");
     });
     await evictDurableObject(stub);
@@ -103,14 +109,21 @@ describe("the object's schema is versioned", () => {
         .one().value,
       objects: s.storage.sql
         .exec<{ name: string }>(
-          "SELECT name FROM sqlite_master WHERE name IN ('delivery_events', 'schedules_pattern') ORDER BY name",
+          "SELECT name FROM sqlite_master WHERE name IN ('delivery_events', 'schedules_pattern', 'schedules_origin') ORDER BY name",
+        )
+        .toArray()
+        .map((r) => r.name),
+      columns: s.storage.sql
+        .exec<{ name: string }>(
+          "SELECT name FROM pragma_table_info('schedules') WHERE name IN ('origin', 'step', 'conditions') ORDER BY name",
         )
         .toArray()
         .map((r) => r.name),
     }));
     expect(state).toEqual({
       version: String(USER_SCHEMA_DDL.length),
-      objects: ["delivery_events", "schedules_pattern"],
+      objects: ["delivery_events", "schedules_origin", "schedules_pattern"],
+      columns: ["conditions", "origin", "step"],
     });
   });
 });

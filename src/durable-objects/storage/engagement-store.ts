@@ -51,6 +51,15 @@ export class EngagementStore {
     this.#ready = false;
   }
 
+  /** Whether an open was reported through POST /v1/engagement for this send (or schedule) id. */
+  wasOpened(sendKey: string): boolean {
+    this.#ensureTables();
+    return (
+      this.sql.exec("SELECT 1 FROM engagement_sends WHERE send_key = ? AND opened = 1", sendKey).toArray()
+        .length > 0
+    );
+  }
+
   /** The tables exist from the first use on (see ENGAGEMENT_DDL). */
   #ensureTables(): void {
     if (this.#ready) return;

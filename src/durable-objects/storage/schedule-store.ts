@@ -102,13 +102,46 @@ export class ScheduleStore {
 
   /** A pattern's instances that have not fired: pending or paused. */
   unfiredOfPattern(patternId: string): string[] {
+    return this.#unfiredWhere("recurring_pattern_id = ?", patternId);
+  }
+
+  /** A campaign's schedules in the given statuses (pause: pending; resume: paused; cancel: both). */
+  ofCampaign(campaignId: string, statuses: string[]): ScheduleRow[] {
+    return this.storage
+      .exec(
+        `SELECT * FROM schedules WHERE campaign_id = ? AND status IN (${statuses.map(() => "?").join(",")})`,
+        campaignId,
+        ...statuses,
+      )
+      .toArray()
+      .map(readSchedule);
+  }
+
+  /** Unfired schedules of one origin (a drip enrollment's remaining steps). */
+  unfiredOfOrigin(origin: string): string[] {
+    return this.#unfiredWhere("origin = ?", origin);
+  }
+
+  #unfiredWhere(condition: string, value: string): string[] {
     return this.storage
       .exec<{ id: string }>(
-        "SELECT id FROM schedules WHERE recurring_pattern_id = ? AND status IN ('pending', 'paused')",
-        patternId,
+        `SELECT id FROM schedules WHERE ${condition} AND status IN ('pending', 'paused')`,
+        value,
       )
       .toArray()
       .map((r) => r.id);
+  }
+
+  /** Whether the tenant reported an open or click of the schedule (delivery callback). */
+  wasOpened(scheduleId: string): boolean {
+    return (
+      this.storage
+        .exec(
+          "SELECT 1 FROM delivery_events WHERE schedule_id = ? AND event IN ('opened', 'clicked') LIMIT 1",
+          scheduleId,
+        )
+        .toArray().length > 0
+    );
   }
 
   /** Executing rows whose lease ran out: their attempt is presumed lost. */

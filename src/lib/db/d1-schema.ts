@@ -222,3 +222,124 @@ export const optimizedSends = sqliteTable(
     index("optimized_sends_recent").on(t.tenantId, t.at),
   ],
 );
+
+/**
+ * Campaigns: the definition (phases, rules) as JSON, the lifecycle status, and the audience in
+ * chunks of at most AUDIENCE_CHUNK user ids, so that each chunk is one fan-out message.
+ */
+export const campaigns = sqliteTable(
+  "campaigns",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    name: text("name").notNull(),
+    description: text("description"),
+    status: text("status", {
+      enum: ["draft", "scheduled", "running", "paused", "completed", "cancelled"],
+    }).notNull(),
+    /** Phases, rules, timezone, start and end (the validated create body minus the audience). */
+    definition: text("definition").notNull(),
+    /** Payload templates per phase, sealed like every payload. */
+    templates: text("templates").notNull(),
+    audienceSize: integer("audience_size").notNull(),
+    audienceChunks: integer("audience_chunks").notNull(),
+    startAt: integer("start_at").notNull(),
+    scheduledAt: integer("scheduled_at"),
+    completedAt: integer("completed_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    index("campaigns_tenant").on(t.tenantId, t.createdAt),
+    index("campaigns_status").on(t.status, t.startAt),
+  ],
+);
+
+export const campaignAudience = sqliteTable(
+  "campaign_audience",
+  {
+    tenantId: text("tenant_id").notNull(),
+    campaignId: text("campaign_id").notNull(),
+    seq: integer("seq").notNull(),
+    userIds: text("user_ids").notNull(),
+    size: integer("size").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.campaignId, t.seq] })],
+);
+
+/** One row per fan-out chunk done: written once (primary key), so retries never count twice. */
+export const campaignChunks = sqliteTable(
+  "campaign_chunks",
+  {
+    tenantId: text("tenant_id").notNull(),
+    campaignId: text("campaign_id").notNull(),
+    seq: integer("seq").notNull(),
+    recipients: integer("recipients").notNull(),
+    schedules: integer("schedules").notNull(),
+    failed: integer("failed").notNull(),
+    doneAt: integer("done_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.campaignId, t.seq] })],
+);
+
+/**
+ * The tenant-wide schedule index (GET /v1/schedules, campaign progress). Written by whoever changed
+ * the schedule, after the user's object committed; a row only moves forward in `updated_at`.
+ */
+export const scheduleIndex = sqliteTable(
+  "schedule_index",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    userId: text("user_id").notNull(),
+    notificationId: text("notification_id").notNull(),
+    scheduledTime: integer("scheduled_time").notNull(),
+    status: text("status").notNull(),
+    campaignId: text("campaign_id"),
+    /** Campaign phase index, drip step index; null otherwise. */
+    step: integer("step"),
+    origin: text("origin"),
+    recurringPatternId: text("recurring_pattern_id"),
+    openedAt: integer("opened_at"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    index("schedule_index_time").on(t.tenantId, t.scheduledTime, t.id),
+    index("schedule_index_user").on(t.tenantId, t.userId, t.scheduledTime),
+    index("schedule_index_campaign").on(t.tenantId, t.campaignId, t.step, t.status),
+  ],
+);
+
+/** Drips: steps with delays, exit events, an optional trigger event and a re-enrollment rule. */
+export const drips = sqliteTable(
+  "drips",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    name: text("name").notNull(),
+    definition: text("definition").notNull(),
+    templates: text("templates").notNull(),
+    triggerEvent: text("trigger_event"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    index("drips_tenant").on(t.tenantId, t.createdAt),
+    index("drips_trigger").on(t.tenantId, t.triggerEvent),
+  ],
+);
+
+/** Conditional schedules: an event (optionally for one user) starts a delayed notification. */
+export const conditionalSchedules = sqliteTable(
+  "conditional_schedules",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    userId: text("user_id"),
+    triggerEvent: text("trigger_event").notNull(),
+    definition: text("definition").notNull(),
+    payload: text("payload").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("conditional_schedules_trigger").on(t.tenantId, t.triggerEvent)],
+);

@@ -30,6 +30,12 @@ export const schedules = sqliteTable("schedules", {
   updatedAt: integer("updated_at").notNull(),
   executedAt: integer("executed_at"),
   failureReason: text("failure_reason"),
+  /** Campaigns, drips and triggers: what made the schedule ("campaign:<id>", "drip:<id>:<n>", "trigger:<id>"). */
+  origin: text("origin"),
+  /** The campaign phase or drip step it is. */
+  step: integer("step"),
+  /** StoredCondition[] as JSON, evaluated when the schedule is claimed; null: none. */
+  conditions: text("conditions"),
 });
 
 export const attempts = sqliteTable("attempts", {
@@ -85,6 +91,14 @@ export const USER_SCHEMA_DDL: readonly string[][] = [
     `CREATE INDEX IF NOT EXISTS schedules_pattern ON schedules (recurring_pattern_id)
       WHERE recurring_pattern_id IS NOT NULL`,
   ],
+  // v5: campaigns, drips and event triggers: where a schedule came from, and conditions at fire time.
+  [
+    `ALTER TABLE schedules ADD COLUMN origin TEXT`,
+    `ALTER TABLE schedules ADD COLUMN step INTEGER`,
+    `ALTER TABLE schedules ADD COLUMN conditions TEXT`,
+    `CREATE INDEX IF NOT EXISTS schedules_campaign ON schedules (campaign_id) WHERE campaign_id IS NOT NULL`,
+    `CREATE INDEX IF NOT EXISTS schedules_origin ON schedules (origin) WHERE origin IS NOT NULL`,
+  ],
 ];
 
 /**
@@ -101,4 +115,17 @@ export const ENGAGEMENT_DDL: readonly string[] = [
       opened INTEGER NOT NULL DEFAULT 0, folded INTEGER NOT NULL DEFAULT 0)`,
   `CREATE INDEX IF NOT EXISTS engagement_sends_type_at ON engagement_sends (type, at)`,
   `CREATE INDEX IF NOT EXISTS engagement_sends_unfolded ON engagement_sends (type) WHERE folded = 0`,
+];
+
+/**
+ * Events the user sent (POST /v1/events) and drip enrollments: created on first use, like the
+ * engagement tables, so objects that never see an event stay small.
+ */
+export const JOURNEY_DDL: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS user_events (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, at INTEGER NOT NULL, properties TEXT NOT NULL)`,
+  `CREATE INDEX IF NOT EXISTS user_events_name_at ON user_events (name, at)`,
+  `CREATE TABLE IF NOT EXISTS enrollments (
+      drip_id TEXT NOT NULL, seq INTEGER NOT NULL, status TEXT NOT NULL, enrolled_at INTEGER NOT NULL,
+      ends_at INTEGER NOT NULL, exit_on TEXT NOT NULL, ended_at INTEGER, PRIMARY KEY (drip_id, seq)) WITHOUT ROWID`,
 ];

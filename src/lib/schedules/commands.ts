@@ -1,4 +1,5 @@
 import type { FieldError } from "../errors";
+import type { StoredCondition } from "../journeys/conditions";
 import type { JsonObject } from "../json";
 import type { RetryConfig, SendTimeSource } from "./model";
 import type { ScheduleView } from "./view";
@@ -21,6 +22,15 @@ export interface CreateScheduleCommand {
   id?: string;
   /** Internal: a generated occurrence that fell behind still fires. */
   allowPast?: boolean;
+  /** Internal (campaigns, drips, triggers): see the `origin`, `step` and `conditions` columns. */
+  origin?: string;
+  step?: number;
+  conditions?: StoredCondition[];
+  /**
+   * Internal (campaign `rules.localTime`): `scheduledTime` is an instant, and the schedule fires at
+   * the first time at or after it that the wall clock in its timezone reads HH:MM (P1).
+   */
+  localTimeAtOrAfter?: string;
   /** Internal: where the time came from (the optimizer's source when sendTime.optimize chose it). */
   sendTimeSource?: SendTimeSource;
 }

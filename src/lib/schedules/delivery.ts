@@ -56,6 +56,8 @@ export interface ExecutionFailure {
 export interface OutcomeReceipt {
   applied: boolean;
   status?: string;
+  /** When the object recorded the change (the schedule index's version of the row). */
+  updatedAt?: number;
   failure?: ExecutionFailure;
 }
 

@@ -1,4 +1,5 @@
 import type { FieldError } from "../errors";
+import { firstLocalTimeAtOrAfter } from "../journeys/timing";
 import {
   type BusinessHours,
   DEFAULT_BUSINESS_HOURS,
@@ -25,6 +26,8 @@ export interface PlanOptions {
   allowPast?: boolean;
   businessHoursOnly?: boolean;
   respectQuietHours?: boolean;
+  /** `scheduledTime` is an instant; fire at the first wall-clock HH:MM at or after it (P1). */
+  localTimeAtOrAfter?: string;
 }
 
 export interface PlannedTime {
@@ -78,6 +81,8 @@ export function planScheduledTime(
     }
     ({ epochMs, adjusted, ambiguous } = resolved);
   }
+  if (options.localTimeAtOrAfter)
+    epochMs = firstLocalTimeAtOrAfter(epochMs, options.localTimeAtOrAfter, timezone);
   if (options.businessHoursOnly || options.respectQuietHours) {
     const allowed = nextAllowedInstant(epochMs, {
       zone: timezone,

@@ -36,6 +36,10 @@ export function newScheduleRow(
     updatedAt: now,
     executedAt: null,
     failureReason: null,
+    origin: command.origin ?? null,
+    step: command.step ?? null,
+    conditions:
+      command.conditions && command.conditions.length > 0 ? JSON.stringify(command.conditions) : null,
   };
 }
 

@@ -1,8 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { ApiError } from "../../lib/errors";
 import { USER_ID_PATTERN } from "../../lib/ids";
+import { parseDelay } from "../../lib/journeys/timing";
 import type { JsonObject } from "../../lib/json";
-import { PRIORITY_NAMES, type PriorityName } from "../../lib/schedules/model";
+import { MAX_PAYLOAD_BYTES, PRIORITY_NAMES, type PriorityName } from "../../lib/schedules/model";
 import { isKnownHolidayRegion } from "../../lib/time/holidays";
 import { parseInstant } from "../../lib/time/local-time";
 import { isValidTimeZone } from "../../lib/time/zones";
@@ -184,4 +185,48 @@ export function instantParam(text: string | undefined, field: string): number {
     ]);
   }
   return at;
+}
+
+// ---- campaigns, drips and conditional schedules --------------------------------------------
+
+export const IsoDurationSchema = z
+  .string()
+  .max(64)
+  .refine((v) => parseDelay(v) !== null, {
+    message: "must be a non-negative ISO 8601 duration such as P1D or PT30M",
+  })
+  .openapi({ example: "P1D" });
+
+/** What a phase or step sends: a notification id, or one with its payload and priority. */
+export const NotificationTemplateSchema = z
+  .union([
+    z.string().min(1).max(200),
+    z
+      .object({
+        notificationId: z.string().min(1).max(200),
+        payload: boundedJsonObject(MAX_PAYLOAD_BYTES).optional(),
+        priority: PrioritySchema.optional(),
+      })
+      .strict(),
+  ])
+  .openapi("NotificationTemplate", { example: { notificationId: "welcome", payload: { title: "Hi" } } });
+
+/** A condition checked when the message is about to fire; not met → the schedule is cancelled. */
+export function conditionSchema(reference: "phase" | "step") {
+  return z.union([
+    z
+      .object({
+        type: z.enum(["opened", "not_opened"]),
+        ...(reference === "phase"
+          ? { phase: z.string().min(1).max(200).openapi({ description: "An earlier phase's name" }) }
+          : { step: z.number().int().min(0).openapi({ description: "An earlier step's index" }) }),
+      })
+      .strict(),
+    z
+      .object({
+        type: z.enum(["event_seen", "event_not_seen"]),
+        event: z.string().min(1).max(200),
+      })
+      .strict(),
+  ]);
 }

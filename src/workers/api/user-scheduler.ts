@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import type { Owner } from "../../durable-objects/user-scheduler";
 import { ApiError } from "../../lib/errors";
 import { userIdFromScheduleId } from "../../lib/ids";
@@ -7,9 +8,12 @@ import type {
   CreateScheduleCommand,
   TenantDefaults,
 } from "../../lib/schedules/commands";
+import { type IndexEntry, indexEntryOfView } from "../../lib/schedules/index-entry";
 import { DEFAULT_RETRY_CONFIG, priorityValue, type RetryConfig } from "../../lib/schedules/model";
+import type { ScheduleView } from "../../lib/schedules/view";
+import { scheduleIndex } from "../db/schedule-index";
 import type { Env } from "../env";
-import type { Caller, TenantRecord } from "./context";
+import type { AppEnv, Caller, TenantRecord } from "./context";
 import type { CreateScheduleBody } from "./routes/schedules/schema";
 
 /** The user's object: named `<tenantId>:<userId>` (invariant 4: every name starts with the tenant). */
@@ -74,4 +78,21 @@ export function toCreateCommand(
     businessHoursOnly: body.businessHoursOnly,
     respectQuietHours: body.respectQuietHours,
   };
+}
+
+/**
+ * Record schedules a request changed in the tenant-wide index once the response is on its way (the
+ * index may lag the objects by moments; API.md says so). Views or entries with journey columns.
+ */
+export function indexAfterResponse(c: Context<AppEnv>, changed: (ScheduleView | IndexEntry)[]): void {
+  if (changed.length === 0) return;
+  const tenantId = c.get("caller").tenantId;
+  const entries = changed.map((x) => ("localTime" in x ? indexEntryOfView(x) : x));
+  c.executionCtx.waitUntil(
+    scheduleIndex(c.env.DB, tenantId)
+      .upsert(entries)
+      .catch((error: unknown) =>
+        console.error(JSON.stringify({ msg: "schedule index write failed", tenantId, error: String(error) })),
+      ),
+  );
 }

@@ -1,9 +1,10 @@
 import { endpointFailed } from "../../lib/retry/circuit-breaker";
 import type { ExecutionMessage } from "../../lib/schedules/delivery";
 import { userScheduler } from "../api/user-scheduler";
+import { scheduleIndex } from "../db/schedule-index";
 import { type Env, numberVar } from "../env";
 import { gateAttempts, reportAttempts } from "./circuit";
-import { deliverExecution, recordDeadLetter } from "./deliver";
+import { deliverExecution, recordDeadLetter, type StatusChange } from "./deliver";
 
 /**
  * The Queue consumer: every message of a batch is delivered concurrently and acknowledged on its
@@ -49,10 +50,11 @@ async function deliverToTenant(
   const admitted = messages.slice(0, gate.deliver);
   const deferred = messages.slice(gate.deliver);
   const counts = { successes: 0, failures: 0 };
+  const statusChanges: StatusChange[] = [];
   await Promise.all([
     ...admitted.map((message) =>
       settle(message, async () => {
-        const outcome = await deliverExecution(env, message.body, ctx);
+        const outcome = await deliverExecution(env, message.body, ctx, statusChanges);
         if (endpointFailed(outcome.httpStatus)) counts.failures++;
         else counts.successes++;
         message.ack();
@@ -82,6 +84,13 @@ async function deliverToTenant(
       }),
     );
   }
+  const indexed = scheduleIndex(env.DB, tenantId)
+    .setStatuses(statusChanges)
+    .catch((error: unknown) =>
+      console.error(JSON.stringify({ msg: "schedule index update failed", tenantId, error: String(error) })),
+    );
+  if (ctx) ctx.waitUntil(indexed);
+  else await indexed;
   if (counts.successes + counts.failures === 0) return;
   const report = reportAttempts(env, tenantId, counts, gate.probe).catch((error: unknown) =>
     console.error(JSON.stringify({ msg: "circuit report failed", tenantId, error: String(error) })),

@@ -84,11 +84,19 @@ export function parseRetryAfter(value: string | null, now: number): number | und
   return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
 }
 
+export interface StatusChange {
+  id: string;
+  status: string;
+  updatedAt: number;
+}
+
 /** One attempt: a signed POST to the tenant's webhook, its outcome reported to the owning object. */
 export async function deliverExecution(
   env: Env,
   message: ExecutionMessage,
   ctx?: ExecutionContext,
+  /** Collects the status each delivery left its schedule in, for the schedule index. */
+  statusChanges?: StatusChange[],
 ): Promise<DeliveryOutcome> {
   const owner = { tenantId: message.tenantId, userId: message.userId };
   const startedAt = Date.now();
@@ -144,6 +152,9 @@ export async function deliverExecution(
   }
   const receipt = await userScheduler(env, owner).recordDeliveryOutcome(owner, outcome);
   await recordDeadLetter(env, message.tenantId, receipt);
+  if (receipt.applied && receipt.status && receipt.updatedAt) {
+    statusChanges?.push({ id: message.scheduleId, status: receipt.status, updatedAt: receipt.updatedAt });
+  }
   return outcome;
 }
 

@@ -5,11 +5,13 @@ import type { JsonObject } from "../../lib/json";
 import { listOccurrences } from "../../lib/recurrence/occurrences";
 import { compileRule, type PatternRuleInput } from "../../lib/recurrence/pattern";
 import type { CreateScheduleCommand } from "../../lib/schedules/commands";
+import { type IndexEntry, indexEntryOfView } from "../../lib/schedules/index-entry";
 import { DEFAULT_RETRY_CONFIG } from "../../lib/schedules/model";
 import { formatInstant } from "../../lib/time/zones";
 import type { TenantRecord } from "../api/context";
 import { createSchedulesFor, tenantDefaults, userScheduler } from "../api/user-scheduler";
 import { type GenerationRecord, type PatternRow, patternStore } from "../db/pattern-store";
+import { scheduleIndex } from "../db/schedule-index";
 import type { Env } from "../env";
 
 /** Occurrences become schedules this far ahead; the Cron Trigger tops up at half of it. */
@@ -101,6 +103,7 @@ export async function generatePatterns(
     });
   }
   let created = 0;
+  const indexed: IndexEntry[] = [];
   await forEachConcurrently([...byUser], 16, async ([userId, commands]) => {
     const owner = { tenantId: tenant.id, userId };
     for (let i = 0; i < commands.length; i += COMMANDS_PER_CALL) {
@@ -111,8 +114,10 @@ export async function generatePatterns(
         tenantDefaults(tenant),
       );
       created += results.filter((r) => r.ok && !r.existed).length;
+      for (const r of results) if (r.ok && !r.existed) indexed.push(indexEntryOfView(r.schedule));
     }
   });
+  await scheduleIndex(env.DB, tenant.id).upsert(indexed);
   // Only after every schedule exists does generatedUntil move: a crash before this repeats the run.
   const store = patternStore(env.DB, tenant.id);
   const applied = await store.recordGenerations(records);
@@ -136,10 +141,11 @@ export async function generatePatterns(
 
 /** Pause, edit or delete: every instance of the pattern that has not fired is cancelled. */
 export async function cancelPatternInstances(env: Env, tenantId: string, row: PatternRow): Promise<number> {
-  let cancelled = 0;
+  const cancelled: IndexEntry[] = [];
   await forEachConcurrently(targetUsers(JSON.parse(row.target) as PatternTarget), 16, async (userId) => {
     const owner = { tenantId, userId };
-    cancelled += await userScheduler(env, owner).cancelPatternSchedules(owner, row.id);
+    cancelled.push(...(await userScheduler(env, owner).cancelPatternSchedules(owner, row.id)));
   });
-  return cancelled;
+  await scheduleIndex(env.DB, tenantId).upsert(cancelled);
+  return cancelled.length;
 }

@@ -3,6 +3,13 @@ import * as createTenant from "./admin/create-tenant";
 import * as createApiKey from "./api-keys/create";
 import * as deleteApiKey from "./api-keys/delete";
 import * as listApiKeys from "./api-keys/list";
+import * as appendAudience from "./campaigns/audience";
+import * as createCampaign from "./campaigns/create";
+import * as getCampaign from "./campaigns/get";
+import * as campaignLifecycle from "./campaigns/lifecycle";
+import * as listCampaigns from "./campaigns/list";
+import * as campaignMetrics from "./campaigns/metrics";
+import * as campaignProgress from "./campaigns/progress";
 import * as listDeadLetters from "./dead-letters/list";
 import * as retryDeadLetter from "./dead-letters/retry";
 import * as deliveryCallback from "./deliveries/callback";
@@ -33,6 +40,7 @@ import * as createSchedule from "./schedules/create";
 import * as executeSchedule from "./schedules/execute";
 import * as listExecutions from "./schedules/executions";
 import * as getSchedule from "./schedules/get";
+import * as listSchedules from "./schedules/list";
 import * as listUserSchedules from "./schedules/list-by-user";
 import * as pauseSchedule from "./schedules/pause";
 import * as resumeSchedule from "./schedules/resume";
@@ -64,6 +72,7 @@ export function registerRoutes(app: App): void {
   app.openapi(getUser.route, getUser.handler);
   app.openapi(eraseUser.route, eraseUser.handler);
   app.openapi(listUserSchedules.route, listUserSchedules.handler);
+  app.openapi(listSchedules.route, listSchedules.handler);
   app.openapi(bulkCreate.route, bulkCreate.handler);
   app.openapi(bulkCancel.route, bulkCancel.handler);
   app.openapi(createSchedule.route, createSchedule.handler);
@@ -103,4 +112,18 @@ export function registerRoutes(app: App): void {
   app.openapi(optimizationPerformance.route, optimizationPerformance.handler);
   app.openapi(createExperiment.route, createExperiment.handler);
   app.openapi(experimentResults.route, experimentResults.handler);
+  app.openapi(createCampaign.route, createCampaign.handler);
+  app.openapi(listCampaigns.route, listCampaigns.handler);
+  app.openapi(getCampaign.route, getCampaign.handler);
+  app.openapi(appendAudience.route, appendAudience.handler);
+  app.openapi(campaignProgress.route, campaignProgress.handler);
+  app.openapi(campaignMetrics.route, campaignMetrics.handler);
+  for (const { route, handler } of [
+    campaignLifecycle.schedule,
+    campaignLifecycle.pause,
+    campaignLifecycle.resume,
+    campaignLifecycle.cancel,
+  ]) {
+    app.openapi(route, handler);
+  }
 }

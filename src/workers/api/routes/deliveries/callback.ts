@@ -1,6 +1,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { parseInstant } from "../../../../lib/time/local-time";
 import { optimizerStore } from "../../../db/optimizer-store";
+import { scheduleIndex } from "../../../db/schedule-index";
 import { recordScheduleOpens } from "../../../optimizer/opens";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
@@ -59,6 +60,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     }));
     await optimizerStore(c.env.DB, owner.tenantId).saveProfiles(copies, Date.now());
     await recordScheduleOpens(c.env, owner.tenantId, [body.scheduleId]);
+    await scheduleIndex(c.env.DB, owner.tenantId).markOpened(body.scheduleId, at);
   }
   return c.json({ accepted: true as const, recorded }, 202);
 };

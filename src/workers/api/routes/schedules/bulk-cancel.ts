@@ -1,6 +1,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { forEachConcurrently } from "../../../../lib/concurrency";
 import { userIdFromScheduleId } from "../../../../lib/ids";
+import { scheduleIndex } from "../../../db/schedule-index";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from "../../schemas";
@@ -51,6 +52,15 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     for (const [id, status] of Object.entries(answers)) outcome.set(id, status);
   });
   const results = ids.map((id) => ({ id, status: outcome.get(id)! }));
+  const now = Date.now();
+  const cancelled = [...outcome].filter(([, status]) => status === "cancelled").map(([id]) => id);
+  c.executionCtx.waitUntil(
+    scheduleIndex(c.env.DB, tenantId)
+      .setStatuses(cancelled.map((id) => ({ id, status: "cancelled", updatedAt: now })))
+      .catch((error: unknown) =>
+        console.error(JSON.stringify({ msg: "schedule index write failed", error: String(error) })),
+      ),
+  );
   const count = (s: Outcome) => results.filter((r) => r.status === s).length;
   return c.json(
     { cancelled: count("cancelled"), notFound: count("not_found"), conflicts: count("conflict"), results },

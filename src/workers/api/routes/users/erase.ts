@@ -1,4 +1,5 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
+import { scheduleIndex } from "../../../db/schedule-index";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { bearerSecurity, problemResponses } from "../../schemas";
@@ -21,5 +22,6 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { userId } = c.req.valid("param");
   const owner = { tenantId: c.get("caller").tenantId, userId };
   await userScheduler(c.env, owner).eraseUser(owner);
+  await scheduleIndex(c.env.DB, owner.tenantId).eraseUser(userId);
   return c.body(null, 202);
 };
