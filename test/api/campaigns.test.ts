@@ -1,4 +1,9 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { CampaignMessage } from "../../src/lib/journeys/campaign-plan";
@@ -285,6 +290,10 @@ describe("campaigns", () => {
       },
       { timeout: 10_000, interval: 100 },
     );
+    // The Cron Trigger sees the last phase past and nothing pending: the campaign is completed.
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), env);
+    const done = await call<Campaign>("GET", `/v1/campaigns/${created.body.id}`, { key: t.apiKey });
+    expect(done.body.status).toBe("completed");
     const metrics = await call("GET", `/v1/campaigns/${created.body.id}/metrics`, { key: t.apiKey });
     expect(metrics.body).toMatchObject({
       sent: 3,

@@ -10,10 +10,18 @@ import * as campaignLifecycle from "./campaigns/lifecycle";
 import * as listCampaigns from "./campaigns/list";
 import * as campaignMetrics from "./campaigns/metrics";
 import * as campaignProgress from "./campaigns/progress";
+import * as createConditional from "./conditional-schedules/create";
+import * as deleteConditional from "./conditional-schedules/delete";
+import * as getConditional from "./conditional-schedules/get";
 import * as listDeadLetters from "./dead-letters/list";
 import * as retryDeadLetter from "./dead-letters/retry";
 import * as deliveryCallback from "./deliveries/callback";
+import * as createDrip from "./drips/create";
+import * as enrollInDrip from "./drips/enroll";
+import * as getDrip from "./drips/get";
+import * as leaveDrip from "./drips/leave";
 import * as ingestEngagement from "./engagement/ingest";
+import * as recordEvent from "./events/record";
 import * as createExperiment from "./experiments/create";
 import * as experimentResults from "./experiments/results";
 import * as listHolidays from "./holidays/list";
@@ -118,6 +126,14 @@ export function registerRoutes(app: App): void {
   app.openapi(appendAudience.route, appendAudience.handler);
   app.openapi(campaignProgress.route, campaignProgress.handler);
   app.openapi(campaignMetrics.route, campaignMetrics.handler);
+  app.openapi(createDrip.route, createDrip.handler);
+  app.openapi(getDrip.route, getDrip.handler);
+  app.openapi(enrollInDrip.route, enrollInDrip.handler);
+  app.openapi(leaveDrip.route, leaveDrip.handler);
+  app.openapi(recordEvent.route, recordEvent.handler);
+  app.openapi(createConditional.route, createConditional.handler);
+  app.openapi(getConditional.route, getConditional.handler);
+  app.openapi(deleteConditional.route, deleteConditional.handler);
   for (const { route, handler } of [
     campaignLifecycle.schedule,
     campaignLifecycle.pause,
