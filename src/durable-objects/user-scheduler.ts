@@ -102,6 +102,9 @@ export class UserScheduler extends DurableObject<Env> {
       stored.tenant_id && stored.user_id ? { tenantId: stored.tenant_id, userId: stored.user_id } : null;
     this.#settings = stored.user_settings ? (JSON.parse(stored.user_settings) as UserSettings) : null;
     this.#compactedAt = Number(stored.history_compacted_at ?? 0);
+    // A brand-new object has no alarm: its first write need not ask (new objects are what a
+    // campaign's fan-out is made of).
+    if (!stored.schema_version) this.#armedAt = null;
   }
 
   /**

@@ -30,6 +30,8 @@ export interface Env {
   AI_MIN_CONFIDENCE?: string;
   CIRCUIT_MIN_FAILURES?: string;
   CIRCUIT_OPEN_MS?: string;
+  CAMPAIGN_FANOUT_CONCURRENCY?: string;
+  CAMPAIGN_FANOUT_YIELD_EVERY?: string;
 }
 
 type WorkerBindings = Env;

@@ -131,6 +131,41 @@ describe("campaigns", () => {
     expect(listed.map((s) => s.userId)).toEqual(["c-tokyo", "c-berlin", "c-nozone", "c-newyork"]);
   });
 
+  it("respectQuietHours moves a recipient's send out of their quiet hours; optimizeSendTime picks within a day", async () => {
+    const t = await createTenant();
+    expect(
+      (
+        await call("PUT", "/v1/users/c-quiet", {
+          key: t.apiKey,
+          body: { timezone: "Europe/Berlin", quietHours: { start: "22:00", end: "07:00" } },
+        })
+      ).status,
+    ).toBe(200);
+    const quiet = await createCampaign(t, {
+      audience: { userIds: ["c-quiet"] },
+      rules: { localTime: "23:30", respectQuietHours: true },
+    });
+    await scheduleAndWait(t, quiet.body.id);
+    const [moved] = await userSchedules(t, "c-quiet");
+    // 23:30 on 2027-03-14 is quiet: the send moves to 07:00 the next morning (CET, +01:00).
+    expect(moved?.localTime).toBe("2027-03-15T07:00:00.000+01:00");
+
+    const optimized = await createCampaign(t, {
+      audience: { userIds: ["c-opt"] },
+      rules: { optimizeSendTime: true },
+    });
+    await scheduleAndWait(t, optimized.body.id);
+    const [chosen] = (
+      await call<{ data: (Schedule & { sendTimeSource: string })[] }>("GET", "/v1/users/c-opt/schedules", {
+        key: t.apiKey,
+      })
+    ).body.data;
+    const at = Date.parse(chosen!.scheduledTime);
+    expect(chosen!.sendTimeSource).not.toBe("fixed");
+    expect(at).toBeGreaterThanOrEqual(Date.parse("2027-03-14T00:00:00Z"));
+    expect(at).toBeLessThanOrEqual(Date.parse("2027-03-15T00:00:00Z"));
+  });
+
   it("pause, resume and cancel reach every recipient, also while the fan-out is still running", async () => {
     const t = await createTenant();
     const audience = ids("pr", 1_050); // two chunks

@@ -91,13 +91,13 @@ export const USER_SCHEMA_DDL: readonly string[][] = [
     `CREATE INDEX IF NOT EXISTS schedules_pattern ON schedules (recurring_pattern_id)
       WHERE recurring_pattern_id IS NOT NULL`,
   ],
-  // v5: campaigns, drips and event triggers: where a schedule came from, and conditions at fire time.
+  // v4: campaigns, drips and event triggers: where a schedule came from, and conditions at fire
+  // time. No index: a user's object holds few schedules, and these columns are only read when a
+  // campaign or drip changes, so a scan costs less than indexes every new object would build.
   [
     `ALTER TABLE schedules ADD COLUMN origin TEXT`,
     `ALTER TABLE schedules ADD COLUMN step INTEGER`,
     `ALTER TABLE schedules ADD COLUMN conditions TEXT`,
-    `CREATE INDEX IF NOT EXISTS schedules_campaign ON schedules (campaign_id) WHERE campaign_id IS NOT NULL`,
-    `CREATE INDEX IF NOT EXISTS schedules_origin ON schedules (origin) WHERE origin IS NOT NULL`,
   ],
 ];
 

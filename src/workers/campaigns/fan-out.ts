@@ -16,11 +16,13 @@ import { createSchedulesFor, tenantDefaults, userScheduler } from "../api/user-s
 import { type CampaignRow, campaignStore } from "../db/campaign-store";
 import { scheduleIndex } from "../db/schedule-index";
 import { tenantStore } from "../db/tenant-store";
-import type { Env } from "../env";
+import { type Env, numberVar } from "../env";
 import { loadPrior } from "../optimizer/models";
 
-/** Recipients handled at once within a chunk (each is one user object). */
-const RECIPIENT_CONCURRENCY = 32;
+/** Recipients handled at once within a chunk (each is one user object): wrangler.toml var. */
+function recipientConcurrency(env: Env): number {
+  return numberVar(env.CAMPAIGN_FANOUT_CONCURRENCY, 32);
+}
 
 /** The campaign queue: chunks of the audience fanned out, paused, resumed or cancelled. */
 export async function consumeCampaignWork(batch: MessageBatch<CampaignMessage>, env: Env): Promise<void> {
@@ -111,31 +113,36 @@ async function fanOutChunk(
   const entries: IndexEntry[] = [];
   let schedules = 0;
   let failed = 0;
-  await forEachConcurrently([...planned], RECIPIENT_CONCURRENCY, async ([userId, commands]) => {
-    if (commands.length === 0) return;
-    const results: CreateResult[] = await createSchedulesFor(
-      env,
-      { tenantId: tenant.id, userId },
-      commands,
-      defaults,
-    );
-    results.forEach((r, i) => {
-      if (!r.ok) {
-        failed++;
-        console.error(
-          JSON.stringify({ msg: "campaign schedule refused", campaignId: campaign.id, userId, r }),
-        );
-        return;
-      }
-      schedules++;
-      entries.push({
-        ...indexEntryOfView(r.schedule),
-        campaignId: campaign.id,
-        step: commands[i]!.step ?? null,
-        origin: commands[i]!.origin ?? null,
+  await forEachConcurrently(
+    [...planned],
+    recipientConcurrency(env),
+    async ([userId, commands]) => {
+      if (commands.length === 0) return;
+      const results: CreateResult[] = await createSchedulesFor(
+        env,
+        { tenantId: tenant.id, userId },
+        commands,
+        defaults,
+      );
+      results.forEach((r, i) => {
+        if (!r.ok) {
+          failed++;
+          console.error(
+            JSON.stringify({ msg: "campaign schedule refused", campaignId: campaign.id, userId, r }),
+          );
+          return;
+        }
+        schedules++;
+        entries.push({
+          ...indexEntryOfView(r.schedule),
+          campaignId: campaign.id,
+          step: commands[i]!.step ?? null,
+          origin: commands[i]!.origin ?? null,
+        });
       });
-    });
-  });
+    },
+    { yieldEvery: numberVar(env.CAMPAIGN_FANOUT_YIELD_EVERY, 2) },
+  );
   await scheduleIndex(env.DB, tenant.id).upsert(entries);
   return { schedules, failed };
 }
@@ -148,7 +155,7 @@ async function optimizeTimes(
   defaults: TenantDefaults,
 ): Promise<void> {
   const priors = new Map<string, Awaited<ReturnType<typeof loadPrior>>>();
-  await forEachConcurrently([...planned], RECIPIENT_CONCURRENCY, async ([userId, commands]) => {
+  await forEachConcurrently([...planned], recipientConcurrency(env), async ([userId, commands]) => {
     const owner = { tenantId, userId };
     for (const command of commands) {
       const type = command.notificationId;
@@ -183,7 +190,7 @@ async function throttleTimes(
   perMinute: number,
 ): Promise<void> {
   const times = new Map<string, (number | null)[]>();
-  await forEachConcurrently([...planned], RECIPIENT_CONCURRENCY, async ([userId, commands]) => {
+  await forEachConcurrently([...planned], recipientConcurrency(env), async ([userId, commands]) => {
     if (commands.length === 0) return;
     const owner = { tenantId, userId };
     times.set(userId, await userScheduler(env, owner).planTimes(owner, commands, defaults));
@@ -200,8 +207,8 @@ async function throttleTimes(
   );
   placeable.forEach((o, i) => {
     o.command.scheduledTime = formatInstant(allocated[i]!);
+    // Quiet hours stay on: a slot that falls into them moves out of them (the throttle yields).
     o.command.localTimeAtOrAfter = undefined;
-    o.command.respectQuietHours = false;
   });
 }
 
@@ -214,9 +221,14 @@ async function applyToRecipients(
   action: "pause" | "resume" | "cancel",
 ): Promise<void> {
   const entries: IndexEntry[] = [];
-  await forEachConcurrently(userIds, RECIPIENT_CONCURRENCY, async (userId) => {
-    const owner = { tenantId, userId };
-    entries.push(...(await userScheduler(env, owner).campaignAction(owner, campaignId, action)));
-  });
+  await forEachConcurrently(
+    userIds,
+    recipientConcurrency(env),
+    async (userId) => {
+      const owner = { tenantId, userId };
+      entries.push(...(await userScheduler(env, owner).campaignAction(owner, campaignId, action)));
+    },
+    { yieldEvery: numberVar(env.CAMPAIGN_FANOUT_YIELD_EVERY, 2) },
+  );
   await scheduleIndex(env.DB, tenantId).upsert(entries);
 }

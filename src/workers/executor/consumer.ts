@@ -147,6 +147,11 @@ async function consumeDeadLetters(batch: MessageBatch<ExecutionMessage>, env: En
           reason: "the executor could not process this attempt (Queue dead-letter)",
         });
         await recordDeadLetter(env, tenantId, receipt);
+        if (receipt.applied && receipt.updatedAt) {
+          await scheduleIndex(env.DB, tenantId).setStatuses([
+            { id: scheduleId, status: "failed", updatedAt: receipt.updatedAt },
+          ]);
+        }
         message.ack();
       } catch (error) {
         console.error(
