@@ -1,12 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/durable-sqlite";
 import { decryptValue, encryptValue, parseKeyring } from "../lib/crypto/encryption";
-import { newId, newScheduleId } from "../lib/ids";
-import { type StoredCondition, unmetCondition } from "../lib/journeys/conditions";
-import { type DripSpec, dripEnrollmentCommands, dripOrigin } from "../lib/journeys/drips";
+import { newScheduleId } from "../lib/ids";
+import { type DripSpec, dripOrigin } from "../lib/journeys/drips";
 import type { JsonObject } from "../lib/json";
 import type { Prior } from "../lib/optimizer/model";
-import { slotOf } from "../lib/optimizer/resolve";
 import { nextAlarmAfterChange, wakeTime } from "../lib/schedules/alarm";
 import type {
   CommandFailure,
@@ -21,26 +19,22 @@ import type {
 import {
   chunkForQueue,
   type DeliveryOutcome,
-  type ExecutionFailure,
   type ExecutionMessage,
   type OutcomeReceipt,
 } from "../lib/schedules/delivery";
 import { type IndexEntry, indexEntryOfRow } from "../lib/schedules/index-entry";
 import { allows, type ScheduleAction, type ScheduleStatus } from "../lib/schedules/model";
 import { isPlanFailure, planScheduledTime, type TimeDefaults } from "../lib/schedules/plan";
-import { attemptView, isCurrentAttempt, rowToSchedule, type ScheduleRow } from "../lib/schedules/rows";
-import {
-  claimChanges,
-  describeErrors,
-  executionMessage,
-  newScheduleRow,
-  outcomeChanges,
-} from "../lib/schedules/transitions";
+import { attemptView, rowToSchedule, type ScheduleRow } from "../lib/schedules/rows";
+import { describeErrors, executionMessage, newScheduleRow } from "../lib/schedules/transitions";
 import { scheduleView } from "../lib/schedules/view";
 import { formatInstant } from "../lib/time/zones";
 import { scheduleIndex } from "../workers/db/schedule-index";
 import { tenantStore } from "../workers/db/tenant-store";
 import { type Env, numberVar } from "../workers/env";
+import { AttemptReports, type Written } from "./execution/attempt-reports";
+import { claimDueRows } from "./execution/claims";
+import { type CampaignAction, JourneyDesk } from "./journeys/journey-desk";
 import { SendTimeAdvisor, type SendTimeQuery } from "./send-time/advisor";
 import { type EngagementEvent, EngagementStore } from "./storage/engagement-store";
 import { JourneyStore, type UserEvent } from "./storage/journey-store";
@@ -52,10 +46,6 @@ export interface Owner {
   userId: string;
 }
 
-/** Due rows claimed per alarm run; more due rows re-arm the alarm at once. */
-const CLAIM_BATCH = 500;
-/** An execution whose attempt was lost this often (leases expired unreported) fails. */
-const MAX_LOST_ATTEMPTS = 5;
 /** Execution history is bounded: attempts per schedule, and age (compacted at most daily). */
 const ATTEMPTS_KEPT_PER_SCHEDULE = 50;
 const HISTORY_RETENTION_MS = 90 * 24 * 3600_000;
@@ -64,9 +54,11 @@ const COMPACTION_INTERVAL_MS = 24 * 3600_000;
 /**
  * One object per (tenant, user): the user's schedules, attempts and settings in SQLite, and one
  * alarm that always equals the earliest thing the object must do (a due row, a retry, a lease).
- * It parses nothing and decides little: the rules live in src/lib, the SQL in ScheduleStore and
- * MetaStore. The file is long because it is the object's whole RPC surface (users, schedules,
- * firing, executor reports), kept on one class so that every write goes through #armAlarm.
+ * It parses nothing and decides little: the rules live in src/lib, the SQL in storage/, and the
+ * object's larger parts in helpers that answer the wake times they changed: claims (firing),
+ * AttemptReports (what the executor reports), JourneyDesk (campaigns, drips, events) and
+ * SendTimeAdvisor. This class is the object's RPC surface, so that every write goes through
+ * #armAlarm; that is why it is still long.
  */
 export class UserScheduler extends DurableObject<Env> {
   readonly #store: ScheduleStore;
@@ -74,6 +66,8 @@ export class UserScheduler extends DurableObject<Env> {
   readonly #engagement: EngagementStore;
   readonly #advisor: SendTimeAdvisor;
   readonly #journeys: JourneyStore;
+  readonly #reports: AttemptReports;
+  readonly #desk: JourneyDesk;
   #owner: Owner | null;
   /** The user's settings (read on every create for the default timezone). */
   #settings: UserSettings | null;
@@ -90,6 +84,8 @@ export class UserScheduler extends DurableObject<Env> {
     this.#meta = new MetaStore(ctx.storage);
     this.#engagement = new EngagementStore(ctx.storage.sql);
     this.#journeys = new JourneyStore(ctx.storage.sql);
+    this.#reports = new AttemptReports(ctx.storage, this.#store, this.#engagement);
+    this.#desk = new JourneyDesk(ctx.storage, this.#store, this.#journeys, this.#engagement);
     this.#advisor = new SendTimeAdvisor(
       this.#engagement,
       this.#store,
@@ -422,30 +418,12 @@ export class UserScheduler extends DurableObject<Env> {
     return this.#advisor.profiles(prior, this.#zone(tenant));
   }
 
-  // ---- campaigns, drips and events (the rules: src/lib/journeys) -------------------------------
+  // ---- campaigns, drips and events (the logic: JourneyDesk, src/lib/journeys) ------------------
 
   /** Pause, resume or cancel every schedule of a campaign this user has; answers the rows changed. */
-  async campaignAction(owner: Owner, campaignId: string, action: "pause" | "resume" | "cancel") {
+  async campaignAction(owner: Owner, campaignId: string, action: CampaignAction) {
     if (!this.#bindOwner(owner, false)) return [];
-    const from = action === "pause" ? ["pending"] : action === "resume" ? ["paused"] : ["pending", "paused"];
-    const now = Date.now();
-    const changed: IndexEntry[] = [];
-    const removed: (number | null)[] = [];
-    const added: (number | null)[] = [];
-    this.ctx.storage.transactionSync(() => {
-      for (const row of this.#store.ofCampaign(campaignId, from)) {
-        const changes: Partial<ScheduleRow> =
-          action === "resume"
-            ? { status: "pending", dueAt: row.scheduledTime }
-            : { status: action === "pause" ? "paused" : "cancelled", dueAt: null };
-        this.#store.update(row.id, { ...changes, updatedAt: now });
-        removed.push(wakeTime(row));
-        added.push(wakeTime({ ...row, ...changes }));
-        changed.push(indexEntryOfRow({ ...row, ...changes, updatedAt: now }, owner.userId));
-      }
-    });
-    await this.#armAlarm({ removed, added });
-    return changed;
+    return this.#afterWrite(this.#desk.campaignAction(owner.userId, campaignId, action));
   }
 
   /**
@@ -454,55 +432,26 @@ export class UserScheduler extends DurableObject<Env> {
    */
   async recordEvent(owner: Owner, event: UserEvent) {
     this.#bindOwner(owner, true);
-    const exited = this.ctx.storage.transactionSync(() => {
-      this.#journeys.recordEvent(event);
-      const ended = this.#journeys.activeExitedBy(event.name).filter((e) => e.enrolledAt <= event.at);
-      for (const e of ended) this.#journeys.endEnrollment(e.dripId, e.seq, "exited", event.at);
-      return ended;
-    });
-    const cancelled = await this.#cancelUnfired(exited.map((e) => dripOrigin(e.dripId, e.seq)));
+    const exited = this.#desk.recordEvent(event);
+    const cancelled = await this.#cancelIds(
+      this.#desk.unfiredOf(exited.map((e) => dripOrigin(e.dripId, e.seq))),
+    );
     return { exitedDrips: exited.map((e) => e.dripId), cancelled };
   }
 
   /** Enroll in a drip: its steps become schedules; refused while enrolled, or ever with "never". */
   async enrollInDrip(owner: Owner, drip: DripSpec, at: number, tenant: TenantDefaults) {
     this.#bindOwner(owner, true);
-    const now = Date.now();
-    const previous = this.#journeys.enrollments(drip.id);
-    for (const e of previous) {
-      if (e.status === "active" && e.endsAt < now)
-        this.#journeys.endEnrollment(e.dripId, e.seq, "completed", e.endsAt);
-    }
-    const current = this.#journeys.enrollments(drip.id)[0];
-    if (current?.status === "active" || (current && drip.reenroll === "never")) {
-      return {
-        ok: false as const,
-        detail:
-          current.status === "active" ? "the user is enrolled in this drip" : "this drip enrolls a user once",
-      };
-    }
-    const seq = (current?.seq ?? -1) + 1;
-    const { commands, endsAt } = await dripEnrollmentCommands(
-      drip,
-      seq,
-      owner.userId,
-      at,
-      this.#zone(tenant),
-    );
-    // Recorded before the awaits below: a concurrent enrollment sees it and is refused.
-    this.#journeys.insertEnrollment({
-      dripId: drip.id,
-      seq,
-      status: "active",
-      enrolledAt: at,
-      endsAt,
-      exitOn: drip.exitOn,
-    });
+    const begun = await this.#desk.beginEnrollment(owner.userId, drip, at, this.#zone(tenant));
+    if (!begun.ok) return begun;
     try {
-      const results = await this.createSchedules(owner, commands, tenant);
-      return { ok: true as const, seq, results };
+      return {
+        ok: true as const,
+        seq: begun.seq,
+        results: await this.createSchedules(owner, begun.commands, tenant),
+      };
     } catch (error) {
-      this.#journeys.endEnrollment(drip.id, seq, "removed", now);
+      this.#desk.abandonEnrollment(drip.id, begun.seq);
       throw error;
     }
   }
@@ -510,14 +459,8 @@ export class UserScheduler extends DurableObject<Env> {
   /** Leave a drip: the active enrollment ends and its remaining steps are cancelled. */
   async leaveDrip(owner: Owner, dripId: string) {
     if (!this.#bindOwner(owner, false)) return null;
-    const active = this.#journeys.enrollments(dripId).find((e) => e.status === "active");
-    if (!active) return null;
-    this.#journeys.endEnrollment(dripId, active.seq, "removed", Date.now());
-    return this.#cancelUnfired([dripOrigin(dripId, active.seq)]);
-  }
-
-  #cancelUnfired(origins: string[]): Promise<IndexEntry[]> {
-    return this.#cancelIds(origins.flatMap((o) => this.#store.unfiredOfOrigin(o)));
+    const origin = this.#desk.leave(dripId);
+    return origin === null ? null : this.#cancelIds(this.#desk.unfiredOf([origin]));
   }
 
   /** Cancel unfired rows; answers them as the schedule index records them. */
@@ -525,15 +468,6 @@ export class UserScheduler extends DurableObject<Env> {
     if (ids.length === 0) return [];
     await this.cancelSchedules(this.#owner!, ids);
     return ids.map((id) => indexEntryOfRow(this.#store.get(id)!, this.#owner!.userId));
-  }
-
-  /** Facts that conditions are checked against (see StoredCondition). */
-  #conditionNotMet(row: ScheduleRow, now: number): string | null {
-    if (!row.conditions) return null;
-    return unmetCondition(JSON.parse(row.conditions) as StoredCondition[], {
-      opened: (id) => this.#store.wasOpened(id) || this.#engagement.wasOpened(id),
-      eventSeen: (name, since) => this.#journeys.eventSeen(name, since, now),
-    });
   }
 
   // ---- firing --------------------------------------------------------------------------------
@@ -560,75 +494,28 @@ export class UserScheduler extends DurableObject<Env> {
     await this.#armAlarm();
   }
 
-  /**
-   * Claim what is due: pending rows whose time has come (priority first, then time) and executing
-   * rows whose lease expired (their attempt is presumed lost). Each becomes a new attempt of the
-   * same execution, leased, in one transaction.
-   */
+  /** Claim what is due (see claimDueRows), then record what the claim failed or skipped. */
   async #claimDueSchedules(now: number): Promise<ExecutionMessage[]> {
     const owner = this.#owner!;
     const leaseMs = numberVar(this.env.EXECUTION_LEASE_MS, 120_000);
-    const claimed: { row: ScheduleRow; executionId: string; attempt: number }[] = [];
-    const abandoned: ScheduleRow[] = [];
-    /** Due rows whose conditions do not hold: cancelled, not sent. */
-    const skipped: IndexEntry[] = [];
-    const skippedIds = new Set<string>();
-    this.ctx.storage.transactionSync(() => {
-      const due = this.#store.due(now, CLAIM_BATCH);
-      // Most alarms are for due rows; look for lost attempts only when a lease may have ended.
-      const lost = this.#leaseFloor <= now ? this.#store.leaseExpired(now, CLAIM_BATCH) : [];
-      const resend: ScheduleRow[] = [];
-      for (const row of due.filter((r) => r.conditions)) {
-        const reason = this.#conditionNotMet(row, now);
-        if (reason === null) continue;
-        const changes = { status: "cancelled", dueAt: null, failureReason: reason, updatedAt: now };
-        this.#store.update(row.id, changes);
-        skipped.push(indexEntryOfRow({ ...row, ...changes }, owner.userId));
-        skippedIds.add(row.id);
-      }
-      for (const row of lost) {
-        this.#store.updateAttempt(row.id, row.executionId!, row.attempts, {
-          status: "timeout",
-          finishedAt: now,
-          error: "lease expired without a result",
-        });
-        // Lost attempts do not use the retry budget, but an attempt lost again and again is a fault.
-        if (this.#store.lostAttempts(row.id, row.executionId!) >= MAX_LOST_ATTEMPTS) {
-          const reason = `the executor lost this attempt ${MAX_LOST_ATTEMPTS} times (lease expired, no report)`;
-          this.#store.update(row.id, {
-            status: "failed",
-            leaseUntil: null,
-            executedAt: now,
-            failureReason: reason,
-            updatedAt: now,
-          });
-          abandoned.push({ ...row, status: "failed", executedAt: now, failureReason: reason });
-        } else resend.push(row);
-      }
-      for (const row of [...due.filter((r) => !skippedIds.has(r.id)), ...resend]) {
-        const executionId = row.executionId ?? newId("exe");
-        const attempt = row.attempts + 1;
-        this.#store.update(row.id, claimChanges(row, executionId, now, leaseMs));
-        this.#leaseFloor = Math.min(this.#leaseFloor, now + leaseMs);
-        this.#store.insertAttempt({
-          id: newId("att"),
-          scheduleId: row.id,
-          executionId,
-          attempt,
-          status: "started",
-          startedAt: now,
-        });
-        claimed.push({ row, executionId, attempt });
-      }
-    });
+    const { claimed, abandoned, skipped } = this.ctx.storage.transactionSync(() =>
+      claimDueRows(this.#store, now, {
+        leaseMs,
+        lookForLost: this.#leaseFloor <= now,
+        conditionNotMet: (row) => this.#desk.conditionNotMet(row, now),
+      }),
+    );
+    if (claimed.length > 0) this.#leaseFloor = Math.min(this.#leaseFloor, now + leaseMs);
     if (skipped.length > 0 || abandoned.length > 0) {
-      await scheduleIndex(this.env.DB, owner.tenantId).upsert([
-        ...skipped,
-        ...abandoned.map((r) => indexEntryOfRow(r, owner.userId)),
-      ]);
+      await scheduleIndex(this.env.DB, owner.tenantId).upsert(
+        [...skipped, ...abandoned].map((r) => indexEntryOfRow(r, owner.userId)),
+      );
     }
     for (const row of abandoned) {
-      const failure = this.#failureOf(row, { executionId: row.executionId!, attempt: row.attempts });
+      const failure = this.#reports.failureOf(owner.userId, row, {
+        executionId: row.executionId!,
+        attempt: row.attempts,
+      });
       if (failure) await tenantStore(this.env.DB, owner.tenantId).recordDeadLetter(failure);
     }
     return Promise.all(
@@ -670,179 +557,48 @@ export class UserScheduler extends DurableObject<Env> {
     return scheduleView(rowToSchedule(await this.#opened(row), this.#owner!.userId));
   }
 
-  /** The executor's report of one attempt. A report for any attempt but the current one is stale. */
+  // ---- what the executor and the tenant report back (the logic: AttemptReports) ---------------
+
   async recordDeliveryOutcome(owner: Owner, outcome: DeliveryOutcome): Promise<OutcomeReceipt> {
     if (!this.#bindOwner(owner, false)) return { applied: false };
-    const row = this.#store.get(outcome.scheduleId);
-    if (!row) return { applied: false };
-    if (!isCurrentAttempt(row, outcome)) return { applied: false, failure: this.#failureOf(row, outcome) };
-    // Only a failure asks how many attempts were lost: the common success path stays one read.
-    const lost =
-      outcome.httpStatus !== null && outcome.httpStatus < 300
-        ? 0
-        : this.#store.lostAttempts(row.id, outcome.executionId);
-    const changes = outcomeChanges(row, outcome, Date.now(), Math.random(), lost);
-    this.ctx.storage.transactionSync(() => {
-      this.#store.updateAttempt(row.id, outcome.executionId, outcome.attempt, changes.attempt);
-      this.#store.update(row.id, changes.schedule);
-    });
-    await this.#armAlarm({ removed: [wakeTime(row)], added: [wakeTime({ ...row, ...changes.schedule })] });
-    return {
-      applied: true,
-      status: changes.schedule.status,
-      updatedAt: changes.schedule.updatedAt,
-      failure: this.#failureOf({ ...row, ...changes.schedule }, outcome),
-    };
+    return this.#afterWrite(this.#reports.outcome(owner.userId, outcome));
   }
 
-  /**
-   * A message that waited long in the Queue asks before it delivers: is its attempt still the
-   * current one? If so its lease starts again now (it is being delivered, not lost); if not, the
-   * alarm already sent a newer attempt and this one must not reach the webhook twice.
-   */
-  async renewLease(
-    owner: Owner,
-    attempt: { scheduleId: string; executionId: string; attempt: number },
-  ): Promise<boolean> {
+  async renewLease(owner: Owner, attempt: { scheduleId: string; executionId: string; attempt: number }) {
     if (!this.#bindOwner(owner, false)) return false;
-    const row = this.#store.get(attempt.scheduleId);
-    if (!row || !isCurrentAttempt(row, attempt)) return false;
-    const leaseUntil = Date.now() + numberVar(this.env.EXECUTION_LEASE_MS, 120_000);
-    this.#store.update(row.id, { leaseUntil });
-    await this.#armAlarm({ removed: [row.leaseUntil], added: [leaseUntil] });
-    return true;
+    return this.#afterWrite(
+      this.#reports.renewLease(attempt, numberVar(this.env.EXECUTION_LEASE_MS, 120_000)),
+    );
   }
 
-  /**
-   * The endpoint's circuit is open: this attempt never reached the webhook, so it is not counted.
-   * The row waits as pending until the circuit may let a probe through (same execution, same
-   * attempt number next time), owned by the alarm like any retry.
-   */
   async deferAttempt(
     owner: Owner,
     attempt: { scheduleId: string; executionId: string; attempt: number; until: number },
   ): Promise<boolean> {
     if (!this.#bindOwner(owner, false)) return false;
-    const row = this.#store.get(attempt.scheduleId);
-    if (!row || !isCurrentAttempt(row, attempt)) return false;
-    const deferred = {
-      status: "pending",
-      attempts: row.attempts - 1,
-      dueAt: attempt.until,
-      leaseUntil: null,
-      updatedAt: Date.now(),
-    } satisfies Partial<ScheduleRow>;
-    this.ctx.storage.transactionSync(() => {
-      this.#store.deleteAttempt(row.id, attempt.executionId, attempt.attempt);
-      this.#store.update(row.id, deferred);
-    });
-    await this.#armAlarm({ removed: [wakeTime(row)], added: [attempt.until] });
-    return true;
+    return this.#afterWrite(this.#reports.defer(attempt));
   }
 
-  /**
-   * The executor could not process an attempt at all (the Queue gave up on its message): the
-   * schedule fails with that reason, unless it already moved on.
-   */
   async markUndeliverable(
     owner: Owner,
     attempt: { scheduleId: string; executionId: string; attempt: number; reason: string },
   ): Promise<OutcomeReceipt> {
     if (!this.#bindOwner(owner, false)) return { applied: false };
-    const row = this.#store.get(attempt.scheduleId);
-    if (!row) return { applied: false };
-    if (!isCurrentAttempt(row, attempt)) return { applied: false, failure: this.#failureOf(row, attempt) };
-    const now = Date.now();
-    const failed = {
-      status: "failed",
-      leaseUntil: null,
-      executedAt: now,
-      failureReason: attempt.reason,
-      updatedAt: now,
-    } satisfies Partial<ScheduleRow>;
-    this.ctx.storage.transactionSync(() => {
-      this.#store.updateAttempt(row.id, attempt.executionId, attempt.attempt, {
-        status: "failed",
-        finishedAt: now,
-        error: attempt.reason,
-      });
-      this.#store.update(row.id, failed);
-    });
-    await this.#armAlarm({ removed: [wakeTime(row)], added: [] });
-    return {
-      applied: true,
-      status: "failed",
-      updatedAt: now,
-      failure: this.#failureOf({ ...row, ...failed }, attempt),
-    };
+    return this.#afterWrite(this.#reports.undeliverable(owner.userId, attempt));
   }
 
-  /** A failed row of exactly this execution and attempt, as a dead letter; otherwise undefined. */
-  #failureOf(
-    row: ScheduleRow,
-    report: { executionId: string; attempt: number },
-  ): ExecutionFailure | undefined {
-    if (row.status !== "failed" || row.executionId !== report.executionId || row.attempts !== report.attempt)
-      return;
-    const last = this.#store.attemptsOf(row.id).at(-1);
-    return {
-      scheduleId: row.id,
-      executionId: row.executionId,
-      userId: this.#owner!.userId,
-      notificationId: row.notificationId,
-      reason: row.failureReason ?? "failed",
-      attempts: row.attempts,
-      lastHttpStatus: last?.httpStatus ?? null,
-      failedAt: row.executedAt ?? row.updatedAt,
-    };
-  }
-
-  /**
-   * A delivery or engagement event the tenant reports back. It names an execution, or else the
-   * schedule's latest one; a schedule that never fired cannot have been delivered or opened.
-   */
   async recordDeliveryEvent(
     owner: Owner,
     report: { scheduleId: string; executionId?: string; event: string; at: number },
   ): Promise<{ ok: true; recorded: boolean; profiles: Record<string, string> } | CommandFailure> {
     if (!this.#bindOwner(owner, false)) return notFound(report.scheduleId);
-    const row = this.#store.get(report.scheduleId);
-    if (!row) return notFound(report.scheduleId);
-    const executionId = report.executionId ?? row.executionId;
-    if (!executionId) {
-      return { ok: false, code: "invalid_state", detail: `schedule ${row.id} has not fired yet` };
-    }
-    if (
-      executionId !== row.executionId &&
-      !this.#store.attemptsOf(row.id).some((a) => a.executionId === executionId)
-    ) {
-      return {
-        ok: false,
-        code: "validation_error",
-        detail: `executionId ${executionId} is not an execution of schedule ${row.id}`,
-        errors: [{ path: "executionId", message: "is not an execution of this schedule" }],
-      };
-    }
-    const recorded = this.#store.recordDeliveryEvent({
-      scheduleId: row.id,
-      executionId,
-      event: report.event,
-      at: report.at,
-      receivedAt: Date.now(),
-    });
-    let profiles: Record<string, string> = {};
-    if (recorded && (report.event === "opened" || report.event === "clicked")) {
-      profiles = Object.fromEntries(
-        this.ctx.storage.transactionSync(() =>
-          this.#engagement.apply(
-            [{ type: row.notificationId, event: "opened", at: report.at, sendKey: row.id }],
-            (at) => slotOf(at, row.timezone),
-            Date.now(),
-          ),
-        ),
-      );
-    }
-    return { ok: true, recorded, profiles };
+    return this.#reports.deliveryEvent(report);
+  }
+
+  /** Every write that moved wake times re-arms the alarm before it answers (invariant 2). */
+  async #afterWrite<T>({ result, change }: Written<T>): Promise<T> {
+    if (change) await this.#armAlarm(change);
+    return result;
   }
 
   /** Dead-letter retry: a failed schedule becomes pending again, due now, as a new execution. */

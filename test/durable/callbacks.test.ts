@@ -92,9 +92,7 @@ describe("the object's schema is versioned", () => {
     await runInDurableObject(stub, (_instance, state) => {
       state.storage.sql.exec("DROP TABLE delivery_events");
       state.storage.sql.exec("DROP INDEX schedules_pattern");
-      // v5: journey columns and their indexes.
-      state.storage.sql.exec("DROP INDEX schedules_campaign");
-      state.storage.sql.exec("DROP INDEX schedules_origin");
+      // v4: the journey columns.
       for (const column of ["origin", "step", "conditions"]) {
         state.storage.sql.exec(`ALTER TABLE schedules DROP COLUMN ${column}`);
       }
@@ -109,7 +107,7 @@ describe("the object's schema is versioned", () => {
         .one().value,
       objects: s.storage.sql
         .exec<{ name: string }>(
-          "SELECT name FROM sqlite_master WHERE name IN ('delivery_events', 'schedules_pattern', 'schedules_origin') ORDER BY name",
+          "SELECT name FROM sqlite_master WHERE name IN ('delivery_events', 'schedules_pattern') ORDER BY name",
         )
         .toArray()
         .map((r) => r.name),
@@ -122,7 +120,7 @@ describe("the object's schema is versioned", () => {
     }));
     expect(state).toEqual({
       version: String(USER_SCHEMA_DDL.length),
-      objects: ["delivery_events", "schedules_origin", "schedules_pattern"],
+      objects: ["delivery_events", "schedules_pattern"],
       columns: ["conditions", "origin", "step"],
     });
   });

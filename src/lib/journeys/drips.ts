@@ -53,6 +53,19 @@ export function storedConditions(
   });
 }
 
+function stepDueTimes(drip: DripSpec, enrolledAt: number, zone: string): number[] {
+  return cumulativeDueTimes(
+    enrolledAt,
+    drip.steps.map((s) => parseDelay(s.delay)!),
+    zone,
+  );
+}
+
+/** When an enrollment's last step is due (it counts as completed after that). */
+export function dripEndsAt(drip: DripSpec, enrolledAt: number, zone: string): number {
+  return stepDueTimes(drip, enrolledAt, zone).at(-1) ?? enrolledAt;
+}
+
 /** The schedules of one enrollment: derived ids, so a repeated enrollment request creates nothing twice. */
 export async function dripEnrollmentCommands(
   drip: DripSpec,
@@ -60,15 +73,11 @@ export async function dripEnrollmentCommands(
   userId: string,
   enrolledAt: number,
   zone: string,
-): Promise<{ commands: CreateScheduleCommand[]; endsAt: number }> {
+): Promise<CreateScheduleCommand[]> {
   const origin = dripOrigin(drip.id, seq);
-  const due = cumulativeDueTimes(
-    enrolledAt,
-    drip.steps.map((s) => parseDelay(s.delay)!),
-    zone,
-  );
+  const due = stepDueTimes(drip, enrolledAt, zone);
   const ids = await Promise.all(due.map((_, i) => derivedScheduleId(origin, userId, i)));
-  const commands = drip.steps.map(
+  return drip.steps.map(
     (step, i): CreateScheduleCommand => ({
       id: ids[i],
       notificationId: step.notificationId,
@@ -83,5 +92,4 @@ export async function dripEnrollmentCommands(
       allowPast: true,
     }),
   );
-  return { commands, endsAt: due.at(-1) ?? enrolledAt };
 }
