@@ -31,7 +31,8 @@ export interface Env {
   CIRCUIT_MIN_FAILURES?: string;
   CIRCUIT_OPEN_MS?: string;
   CAMPAIGN_FANOUT_CONCURRENCY?: string;
-  CAMPAIGN_FANOUT_YIELD_EVERY?: string;
+  CAMPAIGN_FANOUT_PAUSE_EVERY?: string;
+  CAMPAIGN_FANOUT_PAUSE_MS?: string;
 }
 
 type WorkerBindings = Env;

@@ -19,6 +19,12 @@ import { tenantStore } from "../db/tenant-store";
 import { type Env, numberVar } from "../env";
 import { loadPrior } from "../optimizer/models";
 
+/** How the fan-out leaves the API room (wrangler.toml vars; 0 recipients: never pause). */
+function fanOutPause(env: Env) {
+  const every = numberVar(env.CAMPAIGN_FANOUT_PAUSE_EVERY, 16);
+  return every > 0 ? { pause: { every, ms: numberVar(env.CAMPAIGN_FANOUT_PAUSE_MS, 10) } } : {};
+}
+
 /** Recipients handled at once within a chunk (each is one user object): wrangler.toml var. */
 function recipientConcurrency(env: Env): number {
   return numberVar(env.CAMPAIGN_FANOUT_CONCURRENCY, 32);
@@ -141,7 +147,7 @@ async function fanOutChunk(
         });
       });
     },
-    { yieldEvery: numberVar(env.CAMPAIGN_FANOUT_YIELD_EVERY, 2) },
+    fanOutPause(env),
   );
   await scheduleIndex(env.DB, tenant.id).upsert(entries);
   return { schedules, failed };
@@ -228,7 +234,7 @@ async function applyToRecipients(
       const owner = { tenantId, userId };
       entries.push(...(await userScheduler(env, owner).campaignAction(owner, campaignId, action)));
     },
-    { yieldEvery: numberVar(env.CAMPAIGN_FANOUT_YIELD_EVERY, 2) },
+    fanOutPause(env),
   );
   await scheduleIndex(env.DB, tenantId).upsert(entries);
 }
