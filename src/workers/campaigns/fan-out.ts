@@ -22,7 +22,7 @@ import { loadPrior } from "../optimizer/models";
 /** How the fan-out leaves the API room (wrangler.toml vars; 0 recipients: never pause). */
 function fanOutPause(env: Env) {
   const every = numberVar(env.CAMPAIGN_FANOUT_PAUSE_EVERY, 16);
-  return every > 0 ? { pause: { every, ms: numberVar(env.CAMPAIGN_FANOUT_PAUSE_MS, 10) } } : {};
+  return every > 0 ? { pause: { every, ms: numberVar(env.CAMPAIGN_FANOUT_PAUSE_MS, 32) } } : {};
 }
 
 /** Recipients handled at once within a chunk (each is one user object): wrangler.toml var. */
