@@ -261,6 +261,36 @@ describe("campaigns", () => {
     expect(await userSchedules(t, "dup-3")).toHaveLength(2);
   });
 
+  it("a chunk the Queue gave up on is queued again by the Cron Trigger", async () => {
+    const t = await createTenant();
+    const created = await createCampaign(t, { audience: { userIds: ids("lost", 1_010) } });
+    await scheduleAndWait(t, created.body.id);
+    // As if chunk 1 had never been processed (its message dead after 10 tries), 20 minutes ago.
+    const past = Date.now() - 20 * 60_000;
+    await env.DB.batch([
+      env.DB.prepare("DELETE FROM campaign_chunks WHERE campaign_id = ? AND seq = 1").bind(created.body.id),
+      env.DB.prepare("DELETE FROM schedule_index WHERE campaign_id = ? AND user_id LIKE 'lost-10__'").bind(
+        created.body.id,
+      ),
+      env.DB.prepare("UPDATE campaigns SET scheduled_at = ?, updated_at = ? WHERE id = ?").bind(
+        past,
+        past,
+        created.body.id,
+      ),
+    ]);
+    const before = (
+      await call<Progress>("GET", `/v1/campaigns/${created.body.id}/progress`, { key: t.apiKey })
+    ).body;
+    expect(before.fanOut.chunksDone).toBe(1);
+    expect(before.scheduled).toBe(1_000);
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), env);
+    const repaired = await fannedOut(t, created.body.id, 1_010);
+    expect(repaired).toMatchObject({
+      scheduled: 1_010,
+      fanOut: { chunksDone: 2, recipientsProcessed: 1_010 },
+    });
+  });
+
   it("targetPercentage samples a stable share of the audience", async () => {
     // The sampling itself: stable and close to the percentage over many ids.
     const many = ids("sample", 20_000);

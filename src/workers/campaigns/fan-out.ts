@@ -30,6 +30,20 @@ function recipientConcurrency(env: Env): number {
   return numberVar(env.CAMPAIGN_FANOUT_CONCURRENCY, 32);
 }
 
+/** One message per audience chunk (all, or the given ones), sent in Queue batches of 100. */
+export async function enqueueCampaignChunks(
+  env: Env,
+  row: CampaignRow,
+  action: CampaignMessage["action"],
+  seqs: number[] = Array.from({ length: row.audienceChunks }, (_, seq) => seq),
+): Promise<void> {
+  const messages = seqs.map((seq) => ({
+    body: { kind: "campaign" as const, action, tenantId: row.tenantId, campaignId: row.id, seq },
+    contentType: "json" as const,
+  }));
+  for (let i = 0; i < messages.length; i += 100) await env.CAMPAIGNS.sendBatch(messages.slice(i, i + 100));
+}
+
 /** The campaign queue: chunks of the audience fanned out, paused, resumed or cancelled. */
 export async function consumeCampaignWork(batch: MessageBatch<CampaignMessage>, env: Env): Promise<void> {
   for (const message of batch.messages) {

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, lt, or, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { campaignAudience, campaignChunks, campaigns } from "../../lib/db/d1-schema";
 import type { CampaignStatus } from "../../lib/journeys/campaign-status";
@@ -148,12 +148,18 @@ export function campaignStore(database: D1Database, tenantId: string) {
       return row ?? { chunks: 0, recipients: 0, schedules: 0, failed: 0 };
     },
 
-    async campaignsIn(statuses: CampaignStatus[]): Promise<CampaignRow[]> {
-      return db
-        .select()
-        .from(campaigns)
-        .where(and(eq(campaigns.tenantId, tenantId), inArray(campaigns.status, statuses)))
+    /** The audience chunks whose fan-out is recorded. */
+    async doneChunks(id: string): Promise<Set<number>> {
+      const rows = await db
+        .select({ seq: campaignChunks.seq })
+        .from(campaignChunks)
+        .where(and(eq(campaignChunks.tenantId, tenantId), eq(campaignChunks.campaignId, id)))
         .all();
+      return new Set(rows.map((r) => r.seq));
+    },
+
+    async touch(id: string, at: number): Promise<void> {
+      await db.update(campaigns).set({ updatedAt: at }).where(byId(id)).run();
     },
   };
 }

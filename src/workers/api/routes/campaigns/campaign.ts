@@ -1,11 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import { decryptValue, encryptValue, parseKeyring } from "../../../../lib/crypto/encryption";
 import { ApiError, type FieldError } from "../../../../lib/errors";
-import {
-  type CampaignDefinition,
-  type CampaignMessage,
-  phaseDueTimes,
-} from "../../../../lib/journeys/campaign-plan";
+import { type CampaignDefinition, phaseDueTimes } from "../../../../lib/journeys/campaign-plan";
 import type { JsonObject } from "../../../../lib/json";
 import { priorityValue } from "../../../../lib/schedules/model";
 import { parseInstant, resolveLocalTime } from "../../../../lib/time/local-time";
@@ -91,22 +87,6 @@ export async function loadCampaign(env: Env, tenantId: string, id: string): Prom
   const row = await campaignStore(env.DB, tenantId).getCampaign(id);
   if (!row) throw new ApiError("not_found", `no campaign ${id}`);
   return row;
-}
-
-/** One message per audience chunk, sent in Queue batches of 100. */
-export async function enqueueChunks(
-  env: Env,
-  row: CampaignRow,
-  action: CampaignMessage["action"],
-): Promise<void> {
-  const messages: { body: CampaignMessage; contentType: "json" }[] = [];
-  for (let seq = 0; seq < row.audienceChunks; seq++) {
-    messages.push({
-      body: { kind: "campaign", action, tenantId: row.tenantId, campaignId: row.id, seq },
-      contentType: "json",
-    });
-  }
-  for (let i = 0; i < messages.length; i += 100) await env.CAMPAIGNS.sendBatch(messages.slice(i, i + 100));
 }
 
 const isoOrNull = (ms: number | null) => (ms === null ? null : formatInstant(ms));

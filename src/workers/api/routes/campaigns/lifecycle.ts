@@ -6,11 +6,12 @@ import {
   campaignAllows,
   campaignStatusAfter,
 } from "../../../../lib/journeys/campaign-status";
+import { enqueueCampaignChunks } from "../../../campaigns/fan-out";
 import { campaignStore } from "../../../db/campaign-store";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { bearerSecurity, jsonResponse, problemResponses } from "../../schemas";
-import { campaignView, enqueueChunks, loadCampaign } from "./campaign";
+import { campaignView, loadCampaign } from "./campaign";
 import { CampaignIdParams, CampaignSchema } from "./schema";
 
 const SUMMARIES: Record<CampaignAction, string> = {
@@ -50,7 +51,7 @@ function lifecycle(action: CampaignAction) {
       action !== "schedule" &&
       (from === to || (action === "resume" && (from === "scheduled" || from === "running")))
     ) {
-      await enqueueChunks(c.env, row, "sync");
+      await enqueueCampaignChunks(c.env, row, "sync");
       return c.json(await campaignView(c.env, row), 200);
     }
     if (!campaignAllows(action, from)) {
@@ -59,7 +60,7 @@ function lifecycle(action: CampaignAction) {
     // Fan-out chunks are queued before the status leaves draft (a chunk that comes early waits), so
     // a crash between the two leaves a draft that can be scheduled again, never a campaign that is
     // scheduled with nothing queued. Chunks queued twice create nothing twice.
-    if (action === "schedule") await enqueueChunks(c.env, row, "fan-out");
+    if (action === "schedule") await enqueueCampaignChunks(c.env, row, "fan-out");
     const changed = await campaignStore(c.env.DB, tenantId).setStatus(
       row.id,
       from,
@@ -67,7 +68,7 @@ function lifecycle(action: CampaignAction) {
       action === "schedule" ? { scheduledAt: now } : {},
     );
     if (!changed) throw new ApiError("conflict", "the campaign changed meanwhile; read it and retry");
-    if (action !== "schedule" && from !== "draft") await enqueueChunks(c.env, row, "sync");
+    if (action !== "schedule" && from !== "draft") await enqueueCampaignChunks(c.env, row, "sync");
     return c.json(await campaignView(c.env, await loadCampaign(c.env, tenantId, row.id)), 200);
   };
   return { route, handler };
