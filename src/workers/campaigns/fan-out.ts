@@ -226,7 +226,8 @@ async function throttleTimes(
     perMinute,
   );
   placeable.forEach((o, i) => {
-    o.command.scheduledTime = formatInstant(allocated[i]!);
+    // A retried chunk gets its first answer back; a recipient it did not cover keeps its own time.
+    o.command.scheduledTime = formatInstant(allocated[i] ?? o.at!);
     // Quiet hours stay on: a slot that falls into them moves out of them (the throttle yields).
     o.command.localTimeAtOrAfter = undefined;
   });
