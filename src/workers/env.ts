@@ -31,8 +31,8 @@ export interface Env {
   CIRCUIT_MIN_FAILURES?: string;
   CIRCUIT_OPEN_MS?: string;
   CAMPAIGN_FANOUT_CONCURRENCY?: string;
-  CAMPAIGN_FANOUT_PAUSE_EVERY?: string;
-  CAMPAIGN_FANOUT_PAUSE_MS?: string;
+  FANOUT_PAUSE_EVERY?: string;
+  FANOUT_PAUSE_MS?: string;
 }
 
 type WorkerBindings = Env;
@@ -46,4 +46,14 @@ declare global {
 export function numberVar(value: string | undefined, fallback: number): number {
   const n = Number(value);
   return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/**
+ * How a long run of calls to user objects (a campaign chunk, a pattern generation chunk) leaves the
+ * rest of the process room: after FANOUT_PAUSE_EVERY objects all lanes rest FANOUT_PAUSE_MS
+ * together (see forEachConcurrently; 0 objects: never).
+ */
+export function fanOutPause(env: Env): { pause?: { every: number; ms: number } } {
+  const every = numberVar(env.FANOUT_PAUSE_EVERY, 16);
+  return every > 0 ? { pause: { every, ms: numberVar(env.FANOUT_PAUSE_MS, 32) } } : {};
 }

@@ -16,14 +16,8 @@ import { createSchedulesFor, tenantDefaults, userScheduler } from "../api/user-s
 import { type CampaignRow, campaignStore } from "../db/campaign-store";
 import { scheduleIndex } from "../db/schedule-index";
 import { tenantStore } from "../db/tenant-store";
-import { type Env, numberVar } from "../env";
+import { type Env, fanOutPause, numberVar } from "../env";
 import { loadPrior } from "../optimizer/models";
-
-/** How the fan-out leaves the API room (wrangler.toml vars; 0 recipients: never pause). */
-function fanOutPause(env: Env) {
-  const every = numberVar(env.CAMPAIGN_FANOUT_PAUSE_EVERY, 16);
-  return every > 0 ? { pause: { every, ms: numberVar(env.CAMPAIGN_FANOUT_PAUSE_MS, 32) } } : {};
-}
 
 /** Recipients handled at once within a chunk (each is one user object): wrangler.toml var. */
 function recipientConcurrency(env: Env): number {

@@ -12,7 +12,7 @@ import type { TenantRecord } from "../api/context";
 import { createSchedulesFor, tenantDefaults, userScheduler } from "../api/user-scheduler";
 import { type GenerationRecord, type PatternRow, patternStore } from "../db/pattern-store";
 import { scheduleIndex } from "../db/schedule-index";
-import type { Env } from "../env";
+import { type Env, fanOutPause } from "../env";
 
 /** Occurrences become schedules this far ahead; the Cron Trigger tops up at half of it. */
 export const GENERATION_HORIZON_MS = 24 * 3600_000;
@@ -104,19 +104,24 @@ export async function generatePatterns(
   }
   let created = 0;
   const indexed: IndexEntry[] = [];
-  await forEachConcurrently([...byUser], 16, async ([userId, commands]) => {
-    const owner = { tenantId: tenant.id, userId };
-    for (let i = 0; i < commands.length; i += COMMANDS_PER_CALL) {
-      const results = await createSchedulesFor(
-        env,
-        owner,
-        commands.slice(i, i + COMMANDS_PER_CALL),
-        tenantDefaults(tenant),
-      );
-      created += results.filter((r) => r.ok && !r.existed).length;
-      for (const r of results) if (r.ok && !r.existed) indexed.push(indexEntryOfView(r.schedule));
-    }
-  });
+  await forEachConcurrently(
+    [...byUser],
+    16,
+    async ([userId, commands]) => {
+      const owner = { tenantId: tenant.id, userId };
+      for (let i = 0; i < commands.length; i += COMMANDS_PER_CALL) {
+        const results = await createSchedulesFor(
+          env,
+          owner,
+          commands.slice(i, i + COMMANDS_PER_CALL),
+          tenantDefaults(tenant),
+        );
+        created += results.filter((r) => r.ok && !r.existed).length;
+        for (const r of results) if (r.ok && !r.existed) indexed.push(indexEntryOfView(r.schedule));
+      }
+    },
+    fanOutPause(env),
+  );
   await scheduleIndex(env.DB, tenant.id).upsert(indexed);
   // Only after every schedule exists does generatedUntil move: a crash before this repeats the run.
   const store = patternStore(env.DB, tenant.id);
