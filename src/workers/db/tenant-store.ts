@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lt, ne, or } from "drizzle-orm";
+import { and, desc, eq, gte, isNull, lt, lte, ne, or } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import {
   apiKeys,
@@ -96,6 +96,32 @@ export function tenantStore(database: D1Database, tenantId: string) {
         .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
         .run();
       return result.meta.changes > 0;
+    },
+
+    /** Newest first, within [from, to], optionally one actor or action; `before` is the last (at, id) seen. */
+    async listAudit(
+      query: { from?: number; to?: number; actor?: string; action?: string },
+      limit: number,
+      before?: { at: number; id: string },
+    ) {
+      return db
+        .select()
+        .from(auditLog)
+        .where(
+          and(
+            eq(auditLog.tenantId, tenantId),
+            query.from === undefined ? undefined : gte(auditLog.at, query.from),
+            query.to === undefined ? undefined : lte(auditLog.at, query.to),
+            query.actor ? eq(auditLog.actor, query.actor) : undefined,
+            query.action ? eq(auditLog.action, query.action) : undefined,
+            before
+              ? or(lt(auditLog.at, before.at), and(eq(auditLog.at, before.at), lt(auditLog.id, before.id)))
+              : undefined,
+          ),
+        )
+        .orderBy(desc(auditLog.at), desc(auditLog.id))
+        .limit(limit)
+        .all();
     },
 
     async audit(actor: string, action: string, target: string | null, details?: unknown) {

@@ -8,6 +8,7 @@ import {
 } from "../../../../lib/journeys/campaign-status";
 import { enqueueCampaignChunks } from "../../../campaigns/fan-out";
 import { campaignStore } from "../../../db/campaign-store";
+import { tenantStore } from "../../../db/tenant-store";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { bearerSecurity, jsonResponse, problemResponses } from "../../schemas";
@@ -69,6 +70,10 @@ function lifecycle(action: CampaignAction) {
     );
     if (!changed) throw new ApiError("conflict", "the campaign changed meanwhile; read it and retry");
     if (action !== "schedule" && from !== "draft") await enqueueCampaignChunks(c.env, row, "sync");
+    await tenantStore(c.env.DB, tenantId).audit(c.get("caller").keyId, `campaign.${action}`, row.id, {
+      from,
+      to,
+    });
     return c.json(await campaignView(c.env, await loadCampaign(c.env, tenantId, row.id)), 200);
   };
   return { route, handler };

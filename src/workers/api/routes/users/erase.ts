@@ -1,5 +1,6 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { scheduleIndex } from "../../../db/schedule-index";
+import { tenantStore } from "../../../db/tenant-store";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { bearerSecurity, problemResponses } from "../../schemas";
@@ -23,5 +24,6 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const owner = { tenantId: c.get("caller").tenantId, userId };
   await userScheduler(c.env, owner).eraseUser(owner);
   await scheduleIndex(c.env.DB, owner.tenantId).eraseUser(userId);
+  await tenantStore(c.env.DB, owner.tenantId).audit(c.get("caller").keyId, "user.erase", userId);
   return c.body(null, 202);
 };

@@ -1,0 +1,83 @@
+import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import { parseInstant } from "../../../../lib/time/local-time";
+import { formatInstant } from "../../../../lib/time/zones";
+import { tenantStore } from "../../../db/tenant-store";
+import type { AppEnv } from "../../context";
+import { requireRole } from "../../middleware/auth";
+import {
+  bearerSecurity,
+  cursorPosition,
+  isKeysetPosition,
+  jsonResponse,
+  keysetPage,
+  ListQuerySchema,
+  listOf,
+  problemResponses,
+} from "../../schemas";
+
+const instantQuery = z
+  .string()
+  .refine((v) => parseInstant(v) !== null, { message: "must be an ISO 8601 instant with Z or an offset" })
+  .optional();
+
+const AuditEntrySchema = z
+  .object({
+    id: z.string(),
+    actor: z.string().openapi({ description: "The API key id that acted" }),
+    action: z.string().openapi({ example: "api_key.create" }),
+    target: z.string().nullable(),
+    details: z.unknown().nullable(),
+    at: z.string(),
+  })
+  .openapi("AuditEntry");
+
+export const route = createRoute({
+  method: "get",
+  path: "/v1/audit-log",
+  tags: ["Tenant"],
+  summary: "Who did what: key and tenant changes, dead-letter retries, campaign actions, user erasures",
+  description: "Newest first. Filters: `from`/`to` (instants, inclusive), `actor` (a key id), `action`.",
+  security: bearerSecurity,
+  middleware: [requireRole("admin")] as const,
+  request: {
+    query: ListQuerySchema.extend({
+      from: instantQuery,
+      to: instantQuery,
+      actor: z.string().max(64).optional(),
+      action: z.string().max(64).optional(),
+    }),
+  },
+  responses: {
+    200: jsonResponse(listOf(AuditEntrySchema), "A page of entries"),
+    ...problemResponses(400, 401, 403),
+  },
+});
+
+export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
+  const q = c.req.valid("query");
+  const rows = await tenantStore(c.env.DB, c.get("caller").tenantId).listAudit(
+    {
+      from: q.from ? parseInstant(q.from)! : undefined,
+      to: q.to ? parseInstant(q.to)! : undefined,
+      actor: q.actor,
+      action: q.action,
+    },
+    q.limit + 1,
+    cursorPosition(q.cursor, isKeysetPosition),
+  );
+  const { page, nextCursor } = keysetPage(rows, q.limit, (r) => r.at);
+  return c.json(
+    {
+      data: page.map((r) => ({
+        id: r.id,
+        actor: r.actor,
+        action: r.action,
+        target: r.target,
+        details: r.details === null ? null : (JSON.parse(r.details) as unknown),
+        at: formatInstant(r.at),
+      })),
+      nextCursor,
+    },
+    200,
+  );
+};
