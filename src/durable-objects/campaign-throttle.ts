@@ -44,7 +44,7 @@ export class CampaignThrottle extends DurableObject<Env> {
     return allocated;
   }
 
-  /** The busiest minute so far (tests and /progress: the throttle is kept). */
+  /** The busiest minute so far (the tests check the throttle with it). */
   async busiestMinute(): Promise<number> {
     return this.ctx.storage.sql.exec<{ n: number | null }>("SELECT MAX(n) AS n FROM minutes").one().n ?? 0;
   }

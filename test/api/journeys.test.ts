@@ -172,5 +172,17 @@ describe("drips and events", () => {
     });
     expect(badRule.status).toBe(400);
     expect((await call("GET", "/v1/drips/drp_nope", { key: t.apiKey })).status).toBe(404);
+    // Nothing bad was stored; a good one is listed, with its payload opened again.
+    expect((await call<{ data: unknown[] }>("GET", "/v1/drips", { key: t.apiKey })).body.data).toHaveLength(
+      0,
+    );
+    await createDrip(t, {});
+    const listed = await call<{ data: { steps: { notificationTemplate: { payload: unknown } }[] }[] }>(
+      "GET",
+      "/v1/drips",
+      { key: t.apiKey },
+    );
+    expect(listed.body.data).toHaveLength(1);
+    expect(listed.body.data[0]!.steps[1]!.notificationTemplate.payload).toEqual({ n: 1 });
   });
 });

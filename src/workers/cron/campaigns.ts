@@ -13,7 +13,7 @@ const LOCAL_TIME_SPREAD_MS = 26 * 3_600_000;
  * A fan-out chunk not recorded this long after the campaign last changed is queued again (the
  * Queue gives a message up after 10 failed tries; a chunk run twice creates nothing twice).
  */
-export const FAN_OUT_REPAIR_AFTER_MS = 15 * 60_000;
+const FAN_OUT_REPAIR_AFTER_MS = 15 * 60_000;
 
 /**
  * Advance campaign statuses (every minute): scheduled → running when the start has come; running →

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, or } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { conditionalSchedules, drips } from "../../lib/db/d1-schema";
 
@@ -24,12 +24,23 @@ export function dripStore(database: D1Database, tenantId: string) {
         .get();
     },
 
-    async listDrips(limit: number): Promise<DripRow[]> {
+    /** Newest first; `before` is the (createdAt, id) of the last drip already seen. */
+    async listDrips(limit: number, before?: { at: number; id: string }): Promise<DripRow[]> {
       return db
         .select()
         .from(drips)
-        .where(eq(drips.tenantId, tenantId))
-        .orderBy(desc(drips.createdAt))
+        .where(
+          and(
+            eq(drips.tenantId, tenantId),
+            before
+              ? or(
+                  lt(drips.createdAt, before.at),
+                  and(eq(drips.createdAt, before.at), lt(drips.id, before.id)),
+                )
+              : undefined,
+          ),
+        )
+        .orderBy(desc(drips.createdAt), desc(drips.id))
         .limit(limit)
         .all();
     },

@@ -21,6 +21,7 @@ import * as createDrip from "./drips/create";
 import * as enrollInDrip from "./drips/enroll";
 import * as getDrip from "./drips/get";
 import * as leaveDrip from "./drips/leave";
+import * as listDrips from "./drips/list";
 import * as ingestEngagement from "./engagement/ingest";
 import * as recordEvent from "./events/record";
 import * as createExperiment from "./experiments/create";
@@ -131,6 +132,7 @@ export function registerRoutes(app: App): void {
   app.openapi(campaignProgress.route, campaignProgress.handler);
   app.openapi(campaignMetrics.route, campaignMetrics.handler);
   app.openapi(createDrip.route, createDrip.handler);
+  app.openapi(listDrips.route, listDrips.handler);
   app.openapi(getDrip.route, getDrip.handler);
   app.openapi(enrollInDrip.route, enrollInDrip.handler);
   app.openapi(leaveDrip.route, leaveDrip.handler);
