@@ -261,6 +261,13 @@ export class UserScheduler extends DurableObject<Env> {
     return row ? { ok: true, schedule: await this.#view(row) } : notFound(id);
   }
 
+  /** Several schedules at once (the tenant-wide list reads its page here); unknown ids are left out. */
+  async getSchedules(owner: Owner, ids: string[]) {
+    if (!this.#bindOwner(owner, false)) return [];
+    const rows = ids.map((id) => this.#store.get(id)).filter((r): r is ScheduleRow => r !== undefined);
+    return Promise.all(rows.map((r) => this.#view(r)));
+  }
+
   async updateSchedule(owner: Owner, id: string, patch: SchedulePatch, tenant: TenantDefaults) {
     const payload = patch.payload === undefined ? undefined : await this.#seal(id, "payload", patch.payload);
     const metadata =

@@ -22,7 +22,7 @@ type Progress = {
   fanOut: { chunks: number; chunksDone: number; recipientsProcessed: number };
   byPhase: { phase: string; scheduled: number; sent: number; skipped: number }[];
 };
-type Indexed = { id: string; userId: string; status: string; scheduledTime: string; step: number | null };
+type Indexed = { id: string; userId: string; status: string; scheduledTime: string };
 type Schedule = {
   id: string;
   status: string;

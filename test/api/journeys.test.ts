@@ -10,7 +10,7 @@ type EventAnswer = {
   scheduled: { conditionalScheduleId: string; scheduleId: string }[];
 };
 type Schedule = { id: string; status: string; failureReason: string | null; scheduledTime: string };
-type Indexed = { id: string; status: string; origin: string | null; step: number | null };
+type Listed = { id: string; status: string; metadata: { dripId?: string; step?: number } };
 
 function createDrip(t: TestTenant, body: Record<string, unknown>) {
   return call<Drip>("POST", "/v1/drips", {
@@ -58,12 +58,12 @@ describe("drips and events", () => {
     // The index agrees within moments.
     await vi.waitFor(
       async () => {
-        const list = (await call<{ data: Indexed[] }>("GET", "/v1/schedules?userId=buyer", { key: t.apiKey }))
+        const list = (await call<{ data: Listed[] }>("GET", "/v1/schedules?userId=buyer", { key: t.apiKey }))
           .body.data;
-        expect(list.map((s) => [s.status, s.step, s.origin])).toEqual([
-          ["completed", 0, `drip:${drip.body.id}:0`],
-          ["cancelled", 1, `drip:${drip.body.id}:0`],
-          ["cancelled", 2, `drip:${drip.body.id}:0`],
+        expect(list.map((s) => [s.status, s.metadata.step, s.metadata.dripId])).toEqual([
+          ["completed", 0, drip.body.id],
+          ["cancelled", 1, drip.body.id],
+          ["cancelled", 2, drip.body.id],
         ]);
       },
       { timeout: 5_000, interval: 50 },
