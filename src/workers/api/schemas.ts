@@ -165,6 +165,21 @@ export const isKeysetPosition = (v: unknown): v is KeysetPosition =>
   typeof (v as KeysetPosition).id === "string";
 
 /** The position a list's `cursor` names (undefined for the first page); a foreign cursor is a 400. */
+/**
+ * One newest-first page of a list: `limit + 1` rows after the cursor's position (the extra row
+ * says there is more), each shown with `view`.
+ */
+export async function newestFirstPage<R extends { id: string }, V>(
+  query: { limit: number; cursor?: string },
+  load: (limit: number, before?: KeysetPosition) => Promise<R[]>,
+  sortInstant: (row: R) => number,
+  view: (row: R) => V | Promise<V>,
+): Promise<{ data: V[]; nextCursor: string | null }> {
+  const rows = await load(query.limit + 1, cursorPosition(query.cursor, isKeysetPosition));
+  const { page, nextCursor } = keysetPage(rows, query.limit, sortInstant);
+  return { data: await Promise.all(page.map(view)), nextCursor };
+}
+
 export function cursorPosition<T>(
   cursor: string | undefined,
   isValid: (value: unknown) => value is T,

@@ -1,7 +1,8 @@
-import { and, desc, eq, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { campaignAudience, campaignChunks, campaigns } from "../../lib/db/d1-schema";
 import type { CampaignStatus } from "../../lib/journeys/campaign-status";
+import { olderThan } from "./keyset";
 
 export type CampaignRow = typeof campaigns.$inferSelect;
 
@@ -75,17 +76,7 @@ export function campaignStore(database: D1Database, tenantId: string) {
       return db
         .select()
         .from(campaigns)
-        .where(
-          and(
-            eq(campaigns.tenantId, tenantId),
-            before
-              ? or(
-                  lt(campaigns.createdAt, before.at),
-                  and(eq(campaigns.createdAt, before.at), lt(campaigns.id, before.id)),
-                )
-              : undefined,
-          ),
-        )
+        .where(and(eq(campaigns.tenantId, tenantId), olderThan(campaigns.createdAt, campaigns.id, before)))
         .orderBy(desc(campaigns.createdAt), desc(campaigns.id))
         .limit(limit)
         .all();

@@ -1,6 +1,7 @@
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull, or } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { conditionalSchedules, drips } from "../../lib/db/d1-schema";
+import { olderThan } from "./keyset";
 
 export type DripRow = typeof drips.$inferSelect;
 export type ConditionalRow = typeof conditionalSchedules.$inferSelect;
@@ -29,17 +30,7 @@ export function dripStore(database: D1Database, tenantId: string) {
       return db
         .select()
         .from(drips)
-        .where(
-          and(
-            eq(drips.tenantId, tenantId),
-            before
-              ? or(
-                  lt(drips.createdAt, before.at),
-                  and(eq(drips.createdAt, before.at), lt(drips.id, before.id)),
-                )
-              : undefined,
-          ),
-        )
+        .where(and(eq(drips.tenantId, tenantId), olderThan(drips.createdAt, drips.id, before)))
         .orderBy(desc(drips.createdAt), desc(drips.id))
         .limit(limit)
         .all();

@@ -1,6 +1,7 @@
-import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { recurringPatterns } from "../../lib/db/d1-schema";
+import { olderThan } from "./keyset";
 
 export type PatternRow = typeof recurringPatterns.$inferSelect;
 
@@ -46,12 +47,7 @@ export function patternStore(database: D1Database, tenantId: string) {
         .where(
           and(
             eq(recurringPatterns.tenantId, tenantId),
-            before
-              ? or(
-                  lt(recurringPatterns.createdAt, before.at),
-                  and(eq(recurringPatterns.createdAt, before.at), lt(recurringPatterns.id, before.id)),
-                )
-              : undefined,
+            olderThan(recurringPatterns.createdAt, recurringPatterns.id, before),
           ),
         )
         .orderBy(desc(recurringPatterns.createdAt), desc(recurringPatterns.id))

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, isNull, lt, lte, ne, or } from "drizzle-orm";
+import { and, desc, eq, gte, isNull, lt, lte, ne } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import {
   apiKeys,
@@ -11,6 +11,7 @@ import {
 import { newId } from "../../lib/ids";
 import type { ExecutionFailure } from "../../lib/schedules/delivery";
 import type { Role, TenantRecord, TenantSettings } from "../api/context";
+import { olderThan } from "./keyset";
 
 type TenantRow = typeof tenants.$inferSelect;
 export type CircuitRow = typeof endpointCircuits.$inferSelect;
@@ -75,12 +76,7 @@ export function tenantStore(database: D1Database, tenantId: string) {
           and(
             eq(apiKeys.tenantId, tenantId),
             isNull(apiKeys.revokedAt),
-            before
-              ? or(
-                  lt(apiKeys.createdAt, before.at),
-                  and(eq(apiKeys.createdAt, before.at), lt(apiKeys.id, before.id)),
-                )
-              : undefined,
+            olderThan(apiKeys.createdAt, apiKeys.id, before),
           ),
         )
         .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
@@ -114,9 +110,7 @@ export function tenantStore(database: D1Database, tenantId: string) {
             query.to === undefined ? undefined : lte(auditLog.at, query.to),
             query.actor ? eq(auditLog.actor, query.actor) : undefined,
             query.action ? eq(auditLog.action, query.action) : undefined,
-            before
-              ? or(lt(auditLog.at, before.at), and(eq(auditLog.at, before.at), lt(auditLog.id, before.id)))
-              : undefined,
+            olderThan(auditLog.at, auditLog.id, before),
           ),
         )
         .orderBy(desc(auditLog.at), desc(auditLog.id))
@@ -192,15 +186,7 @@ export function tenantStore(database: D1Database, tenantId: string) {
         .select()
         .from(deadLetters)
         .where(
-          and(
-            eq(deadLetters.tenantId, tenantId),
-            before
-              ? or(
-                  lt(deadLetters.failedAt, before.at),
-                  and(eq(deadLetters.failedAt, before.at), lt(deadLetters.id, before.id)),
-                )
-              : undefined,
-          ),
+          and(eq(deadLetters.tenantId, tenantId), olderThan(deadLetters.failedAt, deadLetters.id, before)),
         )
         .orderBy(desc(deadLetters.failedAt), desc(deadLetters.id))
         .limit(limit)

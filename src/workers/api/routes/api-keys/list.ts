@@ -4,12 +4,10 @@ import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import {
   bearerSecurity,
-  cursorPosition,
-  isKeysetPosition,
   jsonResponse,
-  keysetPage,
   ListQuerySchema,
   listOf,
+  newestFirstPage,
   problemResponses,
 } from "../../schemas";
 import { ApiKeySchema, apiKeyView } from "./schema";
@@ -29,9 +27,12 @@ export const route = createRoute({
 });
 
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
-  const { limit, cursor } = c.req.valid("query");
-  const before = cursorPosition(cursor, isKeysetPosition);
-  const keys = await tenantStore(c.env.DB, c.get("caller").tenantId).listApiKeys(limit + 1, before);
-  const { page, nextCursor } = keysetPage(keys, limit, (k) => k.createdAt);
-  return c.json({ data: page.map(apiKeyView), nextCursor }, 200);
+  const store = tenantStore(c.env.DB, c.get("caller").tenantId);
+  const page = await newestFirstPage(
+    c.req.valid("query"),
+    (limit, before) => store.listApiKeys(limit, before),
+    (k) => k.createdAt,
+    apiKeyView,
+  );
+  return c.json(page, 200);
 };

@@ -6,12 +6,10 @@ import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import {
   bearerSecurity,
-  cursorPosition,
-  isKeysetPosition,
   jsonResponse,
-  keysetPage,
   ListQuerySchema,
   listOf,
+  newestFirstPage,
   problemResponses,
 } from "../../schemas";
 
@@ -55,29 +53,25 @@ export const route = createRoute({
 
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const q = c.req.valid("query");
-  const rows = await tenantStore(c.env.DB, c.get("caller").tenantId).listAudit(
-    {
-      from: q.from ? parseInstant(q.from)! : undefined,
-      to: q.to ? parseInstant(q.to)! : undefined,
-      actor: q.actor,
-      action: q.action,
-    },
-    q.limit + 1,
-    cursorPosition(q.cursor, isKeysetPosition),
+  const store = tenantStore(c.env.DB, c.get("caller").tenantId);
+  const filter = {
+    from: q.from ? parseInstant(q.from)! : undefined,
+    to: q.to ? parseInstant(q.to)! : undefined,
+    actor: q.actor,
+    action: q.action,
+  };
+  const page = await newestFirstPage(
+    q,
+    (limit, before) => store.listAudit(filter, limit, before),
+    (r) => r.at,
+    (r) => ({
+      id: r.id,
+      actor: r.actor,
+      action: r.action,
+      target: r.target,
+      details: r.details === null ? null : (JSON.parse(r.details) as unknown),
+      at: formatInstant(r.at),
+    }),
   );
-  const { page, nextCursor } = keysetPage(rows, q.limit, (r) => r.at);
-  return c.json(
-    {
-      data: page.map((r) => ({
-        id: r.id,
-        actor: r.actor,
-        action: r.action,
-        target: r.target,
-        details: r.details === null ? null : (JSON.parse(r.details) as unknown),
-        at: formatInstant(r.at),
-      })),
-      nextCursor,
-    },
-    200,
-  );
+  return c.json(page, 200);
 };

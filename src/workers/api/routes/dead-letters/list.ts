@@ -4,12 +4,10 @@ import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import {
   bearerSecurity,
-  cursorPosition,
-  isKeysetPosition,
   jsonResponse,
-  keysetPage,
   ListQuerySchema,
   listOf,
+  newestFirstPage,
   problemResponses,
 } from "../../schemas";
 import { DeadLetterSchema, deadLetterView } from "./schema";
@@ -29,9 +27,12 @@ export const route = createRoute({
 });
 
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
-  const { limit, cursor } = c.req.valid("query");
-  const before = cursorPosition(cursor, isKeysetPosition);
-  const rows = await tenantStore(c.env.DB, c.get("caller").tenantId).listDeadLetters(limit + 1, before);
-  const { page, nextCursor } = keysetPage(rows, limit, (r) => r.failedAt);
-  return c.json({ data: page.map(deadLetterView), nextCursor }, 200);
+  const store = tenantStore(c.env.DB, c.get("caller").tenantId);
+  const page = await newestFirstPage(
+    c.req.valid("query"),
+    (limit, before) => store.listDeadLetters(limit, before),
+    (r) => r.failedAt,
+    deadLetterView,
+  );
+  return c.json(page, 200);
 };

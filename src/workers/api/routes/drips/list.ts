@@ -4,12 +4,10 @@ import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import {
   bearerSecurity,
-  cursorPosition,
-  isKeysetPosition,
   jsonResponse,
-  keysetPage,
   ListQuerySchema,
   listOf,
+  newestFirstPage,
   problemResponses,
 } from "../../schemas";
 import { dripView } from "./drip";
@@ -27,11 +25,12 @@ export const route = createRoute({
 });
 
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
-  const { limit, cursor } = c.req.valid("query");
-  const rows = await dripStore(c.env.DB, c.get("caller").tenantId).listDrips(
-    limit + 1,
-    cursorPosition(cursor, isKeysetPosition),
+  const store = dripStore(c.env.DB, c.get("caller").tenantId);
+  const page = await newestFirstPage(
+    c.req.valid("query"),
+    (limit, before) => store.listDrips(limit, before),
+    (r) => r.createdAt,
+    (r) => dripView(c.env, r),
   );
-  const { page, nextCursor } = keysetPage(rows, limit, (r) => r.createdAt);
-  return c.json({ data: await Promise.all(page.map((r) => dripView(c.env, r))), nextCursor }, 200);
+  return c.json(page, 200);
 };

@@ -4,12 +4,10 @@ import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import {
   bearerSecurity,
-  cursorPosition,
-  isKeysetPosition,
   jsonResponse,
-  keysetPage,
   ListQuerySchema,
   listOf,
+  newestFirstPage,
   problemResponses,
 } from "../../schemas";
 import { patternView } from "./pattern";
@@ -30,11 +28,12 @@ export const route = createRoute({
 });
 
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
-  const { limit, cursor } = c.req.valid("query");
-  const rows = await patternStore(c.env.DB, c.get("caller").tenantId).listPatterns(
-    limit + 1,
-    cursorPosition(cursor, isKeysetPosition),
+  const store = patternStore(c.env.DB, c.get("caller").tenantId);
+  const page = await newestFirstPage(
+    c.req.valid("query"),
+    (limit, before) => store.listPatterns(limit, before),
+    (r) => r.createdAt,
+    (r) => patternView(c.env, r),
   );
-  const { page, nextCursor } = keysetPage(rows, limit, (r) => r.createdAt);
-  return c.json({ data: await Promise.all(page.map((r) => patternView(c.env, r))), nextCursor }, 200);
+  return c.json(page, 200);
 };
