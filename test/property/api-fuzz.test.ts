@@ -192,4 +192,120 @@ describe("random input never causes a 5xx and never half-writes", () => {
       { numRuns: 150 },
     );
   });
+
+  it("campaigns, drips, events and conditional schedules: any body is a clean answer; refusals store nothing", async () => {
+    const t = await createTenant();
+    /** Mostly the valid value, sometimes anything: bodies get past the first check and reach the deeper ones. */
+    const mostly = <T>(valid: T, fuzz: fc.Arbitrary<unknown>) =>
+      fc.oneof({ arbitrary: fc.constant<unknown>(valid), weight: 5 }, { arbitrary: fuzz, weight: 1 });
+    const condition = fc.record(
+      {
+        type: mostly("not_opened", fc.constantFrom("opened", "event_seen", "event_not_seen", "clicked", 3)),
+        phase: mostly("one", fc.constantFrom("two", "nope", "")),
+        step: mostly(0, fc.integer({ min: -1, max: 3 })),
+        event: mostly("purchase", fc.constantFrom("has space", "", 7)),
+      },
+      { requiredKeys: ["type"] },
+    );
+    const delay = mostly(
+      "P1D",
+      fc.oneof(fieldValue, fc.constantFrom("PT0S", "PT30M", "-P1D", "P1Y2M", "1 day")),
+    );
+    const template = mostly(
+      "welcome",
+      fc.oneof(
+        fieldValue,
+        fc.record(
+          { notificationId: fieldValue, payload: fieldValue, priority: fieldValue },
+          { requiredKeys: [] },
+        ),
+      ),
+    );
+    const phase = (name: string) =>
+      fc.record({
+        name: mostly(name, fc.oneof(fieldValue, fc.constantFrom("one", "two"))),
+        delay,
+        notificationTemplate: template,
+        targetPercentage: mostly(50, fc.integer({ min: -5, max: 105 })),
+        conditions: mostly([], fc.array(condition, { maxLength: 2 })),
+      });
+    const campaign = fc.record({
+      name: mostly("fuzz campaign", fieldValue),
+      audience: mostly(
+        { userIds: ["u1", "u2"] },
+        fc.oneof(
+          fieldValue,
+          fc.record({ userIds: fc.array(fc.oneof(fc.constantFrom("u1"), fc.string()), { maxLength: 4 }) }),
+          fc.record({ segment: fieldValue }),
+        ),
+      ),
+      phases: fc.oneof(fc.tuple(phase("one"), phase("two")), mostly([], fieldValue)),
+      rules: mostly(
+        { localTime: "09:00" },
+        fc.record(
+          { localTime: fieldValue, throttlePerMinute: fieldValue, respectQuietHours: fieldValue },
+          { requiredKeys: [] },
+        ),
+      ),
+      startDate: mostly("2027-01-11T00:00:00", fieldValue),
+      endDate: mostly(null, fieldValue),
+      timezone: mostly("Europe/Berlin", fieldValue),
+    });
+    const drip = fc.record({
+      name: mostly("fuzz drip", fieldValue),
+      steps: fc.oneof(
+        fc.array(
+          fc.record({
+            delay,
+            notificationTemplate: template,
+            conditions: mostly([], fc.array(condition, { maxLength: 2 })),
+          }),
+          {
+            minLength: 1,
+            maxLength: 3,
+          },
+        ),
+        fieldValue,
+      ),
+      exitOn: mostly(["purchase"], fc.oneof(fieldValue, fc.array(fc.constantFrom("purchase", "bad name")))),
+      reenroll: mostly("never", fc.oneof(fieldValue, fc.constantFrom("after_completion", "always"))),
+    });
+    const event = fc.record({
+      userId: mostly("fuzz-events", fc.string()),
+      name: mostly("purchase", fieldValue),
+      properties: mostly({ store: "eu" }, fieldValue),
+      at: mostly(undefined, fieldValue),
+    });
+    const conditional = fc.record({
+      trigger: mostly(
+        { event: "purchase" },
+        fc.oneof(fieldValue, fc.record({ event: fieldValue, where: fieldValue })),
+      ),
+      delay,
+      notificationId: mostly("reminder", fieldValue),
+      conditions: mostly([], fc.array(condition, { maxLength: 2 })),
+    });
+    let campaigns = 0;
+    let drips = 0;
+    await fc.assert(
+      fc.asyncProperty(campaign, drip, event, conditional, async (c, d, e, r) => {
+        const madeCampaign = await call("POST", "/v1/campaigns", { key: t.apiKey, body: c });
+        expectCleanAnswer(madeCampaign);
+        if (madeCampaign.status === 201) campaigns++;
+        const madeDrip = await call("POST", "/v1/drips", { key: t.apiKey, body: d });
+        expectCleanAnswer(madeDrip);
+        if (madeDrip.status === 201) drips++;
+        expectCleanAnswer(await call("POST", "/v1/conditional-schedules", { key: t.apiKey, body: r }));
+        expectCleanAnswer(await call("POST", "/v1/events", { key: t.apiKey, body: e }));
+        const listed = await call<{ data: unknown[] }>("GET", "/v1/campaigns?limit=500", { key: t.apiKey });
+        expect(listed.body.data).toHaveLength(campaigns);
+        const listedDrips = await call<{ data: unknown[] }>("GET", "/v1/drips?limit=500", { key: t.apiKey });
+        expect(listedDrips.body.data).toHaveLength(drips);
+      }),
+      { numRuns: 120 },
+    );
+    // The property reached past validation too: some of each were accepted.
+    expect(campaigns).toBeGreaterThan(5);
+    expect(drips).toBeGreaterThan(5);
+  });
 });
