@@ -4,6 +4,7 @@
 // the bare rate of creating new objects on the same machine (bench/bare-prototype, 64 in flight),
 // with the API's latency measured meanwhile (a create and a read every 50 ms).
 //   node bench/campaign-fanout.mjs [--recipients 100000] [--bare 20000] [--storage tmpfs|disk]
+//        [--skip-bare] [--probe-every-ms 50] [--sample 200]
 // "Done" is read from the campaign's progress: every audience chunk recorded, which a chunk only is
 // after its recipients' objects answered; then a sample of recipients is read back from their objects.
 import path from "node:path";
