@@ -37,6 +37,19 @@ export const PrioritySchema = z
   ])
   .openapi({ description: "1-5 or low|normal|high|urgent|critical; answered as a number", example: "high" });
 
+/** An optional query parameter holding an instant (`from`, `to`). */
+export const InstantQuerySchema = z
+  .string()
+  .refine((v) => parseInstant(v) !== null, { message: "must be an ISO 8601 instant with Z or an offset" })
+  .optional();
+
+/** The list filters shared by the per-user and the tenant-wide schedule lists. */
+export const ScheduleFilterQuerySchema = {
+  status: z.enum(["pending", "paused", "executing", "completed", "failed", "cancelled"]).optional(),
+  from: InstantQuerySchema,
+  to: InstantQuerySchema,
+};
+
 export const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (24-hour)");
 
 export const BusinessHoursSchema = z

@@ -6,17 +6,13 @@ import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import {
   bearerSecurity,
+  InstantQuerySchema,
   jsonResponse,
   ListQuerySchema,
   listOf,
   newestFirstPage,
   problemResponses,
 } from "../../schemas";
-
-const instantQuery = z
-  .string()
-  .refine((v) => parseInstant(v) !== null, { message: "must be an ISO 8601 instant with Z or an offset" })
-  .optional();
 
 const AuditEntrySchema = z
   .object({
@@ -39,8 +35,8 @@ export const route = createRoute({
   middleware: [requireRole("admin")] as const,
   request: {
     query: ListQuerySchema.extend({
-      from: instantQuery,
-      to: instantQuery,
+      from: InstantQuerySchema,
+      to: InstantQuerySchema,
       actor: z.string().max(64).optional(),
       action: z.string().max(64).optional(),
     }),

@@ -12,15 +12,11 @@ import {
   ListQuerySchema,
   listOf,
   problemResponses,
+  ScheduleFilterQuerySchema,
   UserIdSchema,
 } from "../../schemas";
 import { userScheduler } from "../../user-scheduler";
 import { ScheduleSchema } from "./schema";
-
-const instantQuery = z
-  .string()
-  .refine((v) => parseInstant(v) !== null, { message: "must be an ISO 8601 instant with Z or an offset" })
-  .optional();
 
 export const route = createRoute({
   method: "get",
@@ -32,9 +28,7 @@ export const route = createRoute({
   request: {
     params: z.object({ userId: UserIdSchema.openapi({ param: { name: "userId", in: "path" } }) }),
     query: ListQuerySchema.extend({
-      status: z.enum(["pending", "paused", "executing", "completed", "failed", "cancelled"]).optional(),
-      from: instantQuery,
-      to: instantQuery,
+      ...ScheduleFilterQuerySchema,
     }),
   },
   responses: {

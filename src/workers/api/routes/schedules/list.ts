@@ -14,15 +14,11 @@ import {
   ListQuerySchema,
   listOf,
   problemResponses,
+  ScheduleFilterQuerySchema,
   UserIdSchema,
 } from "../../schemas";
 import { userScheduler } from "../../user-scheduler";
 import { ScheduleSchema } from "./schema";
-
-const instantQuery = z
-  .string()
-  .refine((v) => parseInstant(v) !== null, { message: "must be an ISO 8601 instant with Z or an offset" })
-  .optional();
 
 export const route = createRoute({
   method: "get",
@@ -37,9 +33,7 @@ export const route = createRoute({
   middleware: [requireRole("viewer")] as const,
   request: {
     query: ListQuerySchema.extend({
-      status: z.enum(["pending", "paused", "executing", "completed", "failed", "cancelled"]).optional(),
-      from: instantQuery,
-      to: instantQuery,
+      ...ScheduleFilterQuerySchema,
       userId: UserIdSchema.optional(),
       campaignId: z.string().max(64).optional(),
     }),
