@@ -79,3 +79,13 @@ export async function decryptValue(keyring: Keyring, stored: string, context: st
   );
   return decoder.decode(plain);
 }
+
+/** A JSON value sealed with the first key of an ENCRYPTION_KEYS spec, bound to `context`. */
+export function sealJson(keySpec: string | undefined, value: unknown, context: string): Promise<string> {
+  return encryptValue(parseKeyring(keySpec), JSON.stringify(value), context);
+}
+
+/** The JSON value `sealJson` sealed under this context. */
+export async function openJson<T>(keySpec: string | undefined, stored: string, context: string): Promise<T> {
+  return JSON.parse(await decryptValue(parseKeyring(keySpec), stored, context)) as T;
+}

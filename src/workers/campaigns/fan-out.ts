@@ -1,5 +1,5 @@
 import { forEachConcurrently } from "../../lib/concurrency";
-import { decryptValue, parseKeyring } from "../../lib/crypto/encryption";
+import { openJson } from "../../lib/crypto/encryption";
 import {
   type CampaignDefinition,
   type CampaignMessage,
@@ -109,9 +109,11 @@ async function fanOutChunk(
   userIds: string[],
 ): Promise<{ schedules: number; failed: number }> {
   const def = JSON.parse(campaign.definition) as CampaignDefinition;
-  const payloads = JSON.parse(
-    await decryptValue(parseKeyring(env.ENCRYPTION_KEYS), campaign.templates, `${campaign.id}:templates`),
-  ) as JsonObject[];
+  const payloads = await openJson<JsonObject[]>(
+    env.ENCRYPTION_KEYS,
+    campaign.templates,
+    `${campaign.id}:templates`,
+  );
   const dueTimes = phaseDueTimes(def);
   // Recipients without a timezone of their own read localTime in the campaign's timezone.
   const defaults: TenantDefaults = { ...tenantDefaults(tenant), timezone: def.timezone };

@@ -1,5 +1,5 @@
 import { forEachConcurrently } from "../../lib/concurrency";
-import { decryptValue, parseKeyring } from "../../lib/crypto/encryption";
+import { openJson } from "../../lib/crypto/encryption";
 import { derivedScheduleId } from "../../lib/ids";
 import type { JsonObject } from "../../lib/json";
 import { listOccurrences } from "../../lib/recurrence/occurrences";
@@ -53,7 +53,6 @@ export async function generatePatterns(
   rows: PatternRow[],
   until: number,
 ): Promise<GenerationSummary> {
-  const keyring = parseKeyring(env.ENCRYPTION_KEYS);
   const byUser = new Map<string, CreateScheduleCommand[]>();
   const records: GenerationRecord[] = [];
   let occurrences = 0;
@@ -69,7 +68,7 @@ export async function generatePatterns(
     const rule = compiled.rule;
     const list = listOccurrences(rule, { after: row.generatedUntil, until, count: MAX_OCCURRENCES_PER_RUN });
     occurrences += list.occurrences.length;
-    const payload = JSON.parse(await decryptValue(keyring, row.payload, `${row.id}:payload`)) as JsonObject;
+    const payload = await openJson<JsonObject>(env.ENCRYPTION_KEYS, row.payload, `${row.id}:payload`);
     for (const userId of targetUsers(JSON.parse(row.target) as PatternTarget)) {
       const commands = byUser.get(userId) ?? [];
       for (const at of list.occurrences) {

@@ -1,5 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import { decryptValue, encryptValue, parseKeyring } from "../../../../lib/crypto/encryption";
+import { openJson, sealJson } from "../../../../lib/crypto/encryption";
 import { ApiError, type FieldError } from "../../../../lib/errors";
 import { type CampaignDefinition, phaseDueTimes } from "../../../../lib/journeys/campaign-plan";
 import type { JsonObject } from "../../../../lib/json";
@@ -80,7 +80,7 @@ export function definitionFrom(body: CreateBody): { def: CampaignDefinition; pay
 }
 
 export function sealTemplates(env: Env, id: string, payloads: JsonObject[]): Promise<string> {
-  return encryptValue(parseKeyring(env.ENCRYPTION_KEYS), JSON.stringify(payloads), `${id}:templates`);
+  return sealJson(env.ENCRYPTION_KEYS, payloads, `${id}:templates`);
 }
 
 export async function loadCampaign(env: Env, tenantId: string, id: string): Promise<CampaignRow> {
@@ -93,9 +93,7 @@ const isoOrNull = (ms: number | null) => (ms === null ? null : formatInstant(ms)
 
 export async function campaignView(env: Env, row: CampaignRow) {
   const def = JSON.parse(row.definition) as CampaignDefinition;
-  const payloads = JSON.parse(
-    await decryptValue(parseKeyring(env.ENCRYPTION_KEYS), row.templates, `${row.id}:templates`),
-  ) as JsonObject[];
+  const payloads = await openJson<JsonObject[]>(env.ENCRYPTION_KEYS, row.templates, `${row.id}:templates`);
   const due = phaseDueTimes(def);
   return {
     id: row.id,

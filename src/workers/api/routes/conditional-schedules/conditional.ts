@@ -1,5 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import { decryptValue, parseKeyring } from "../../../../lib/crypto/encryption";
+import { openJson } from "../../../../lib/crypto/encryption";
 import { ApiError } from "../../../../lib/errors";
 import type { JsonObject } from "../../../../lib/json";
 import { formatInstant } from "../../../../lib/time/zones";
@@ -25,9 +25,7 @@ export async function loadConditional(env: Env, tenantId: string, id: string): P
 }
 
 export async function openConditionalPayload(env: Env, row: ConditionalRow): Promise<JsonObject> {
-  return JSON.parse(
-    await decryptValue(parseKeyring(env.ENCRYPTION_KEYS), row.payload, `${row.id}:payload`),
-  ) as JsonObject;
+  return openJson<JsonObject>(env.ENCRYPTION_KEYS, row.payload, `${row.id}:payload`);
 }
 
 export async function conditionalView(env: Env, row: ConditionalRow) {

@@ -1,5 +1,5 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { encryptValue, parseKeyring } from "../../../../lib/crypto/encryption";
+import { sealJson } from "../../../../lib/crypto/encryption";
 import { newId } from "../../../../lib/ids";
 import { priorityValue } from "../../../../lib/schedules/model";
 import { dripStore } from "../../../db/drip-store";
@@ -43,11 +43,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     userId: body.userId ?? null,
     triggerEvent: body.trigger.event,
     definition: JSON.stringify(def),
-    payload: await encryptValue(
-      parseKeyring(c.env.ENCRYPTION_KEYS),
-      JSON.stringify(body.payload ?? {}),
-      `${id}:payload`,
-    ),
+    payload: await sealJson(c.env.ENCRYPTION_KEYS, body.payload ?? {}, `${id}:payload`),
     createdAt: Date.now(),
   };
   await dripStore(c.env.DB, tenantId).insertConditional(row);

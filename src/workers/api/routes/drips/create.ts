@@ -1,5 +1,5 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { encryptValue, parseKeyring } from "../../../../lib/crypto/encryption";
+import { sealJson } from "../../../../lib/crypto/encryption";
 import { ApiError, type FieldError } from "../../../../lib/errors";
 import { newId } from "../../../../lib/ids";
 import { priorityValue } from "../../../../lib/schedules/model";
@@ -58,9 +58,9 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     id,
     name: body.name,
     definition: JSON.stringify(def),
-    templates: await encryptValue(
-      parseKeyring(c.env.ENCRYPTION_KEYS),
-      JSON.stringify(templates.map((t) => ("payload" in t ? (t.payload ?? {}) : {}))),
+    templates: await sealJson(
+      c.env.ENCRYPTION_KEYS,
+      templates.map((t) => ("payload" in t ? (t.payload ?? {}) : {})),
       `${id}:templates`,
     ),
     triggerEvent: body.trigger?.event ?? null,

@@ -1,5 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import { decryptValue, parseKeyring } from "../../../../lib/crypto/encryption";
+import { openJson } from "../../../../lib/crypto/encryption";
 import { ApiError } from "../../../../lib/errors";
 import { type ConditionInput, type DripSpec, dripOrigin } from "../../../../lib/journeys/drips";
 import type { JsonObject } from "../../../../lib/json";
@@ -27,9 +27,7 @@ export async function loadDrip(env: Env, tenantId: string, id: string): Promise<
 }
 
 async function payloadsOf(env: Env, row: DripRow): Promise<JsonObject[]> {
-  return JSON.parse(
-    await decryptValue(parseKeyring(env.ENCRYPTION_KEYS), row.templates, `${row.id}:templates`),
-  ) as JsonObject[];
+  return openJson<JsonObject[]>(env.ENCRYPTION_KEYS, row.templates, `${row.id}:templates`);
 }
 
 export async function dripView(env: Env, row: DripRow) {

@@ -1,5 +1,5 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { encryptValue, parseKeyring } from "../../../../lib/crypto/encryption";
+import { sealJson } from "../../../../lib/crypto/encryption";
 import { newId } from "../../../../lib/ids";
 import { priorityValue } from "../../../../lib/schedules/model";
 import { patternStore } from "../../../db/pattern-store";
@@ -41,11 +41,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     rule: JSON.stringify(rule),
     target: JSON.stringify(body.target),
     notificationId: body.notificationId,
-    payload: await encryptValue(
-      parseKeyring(c.env.ENCRYPTION_KEYS),
-      JSON.stringify(body.payload ?? {}),
-      `${id}:payload`,
-    ),
+    payload: await sealJson(c.env.ENCRYPTION_KEYS, body.payload ?? {}, `${id}:payload`),
     priority: priorityValue(body.priority),
     status: "active" as const,
     version: 1,

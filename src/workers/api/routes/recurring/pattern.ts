@@ -1,4 +1,4 @@
-import { decryptValue, parseKeyring } from "../../../../lib/crypto/encryption";
+import { openJson } from "../../../../lib/crypto/encryption";
 import { ApiError } from "../../../../lib/errors";
 import type { JsonObject } from "../../../../lib/json";
 import type { RecurrenceRule } from "../../../../lib/recurrence/occurrences";
@@ -51,8 +51,8 @@ export async function loadPattern(env: Env, tenantId: string, id: string): Promi
   return row;
 }
 
-export function openPayload(env: Env, row: PatternRow): Promise<string> {
-  return decryptValue(parseKeyring(env.ENCRYPTION_KEYS), row.payload, `${row.id}:payload`);
+export function openPayload(env: Env, row: PatternRow): Promise<JsonObject> {
+  return openJson<JsonObject>(env.ENCRYPTION_KEYS, row.payload, `${row.id}:payload`);
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -77,7 +77,7 @@ export async function patternView(env: Env, row: PatternRow) {
     holidayCountry: rule.holidayCountry ?? null,
     target: JSON.parse(row.target) as { userId: string } | { userIds: string[] },
     notificationId: row.notificationId,
-    payload: JSON.parse(await openPayload(env, row)) as JsonObject,
+    payload: await openPayload(env, row),
     priority: row.priority,
     status: row.status,
     humanDescription: describeRule(rule),

@@ -1,5 +1,5 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { encryptValue, parseKeyring } from "../../../../lib/crypto/encryption";
+import { sealJson } from "../../../../lib/crypto/encryption";
 import type { PatternRuleInput } from "../../../../lib/recurrence/pattern";
 import { priorityValue } from "../../../../lib/schedules/model";
 import { type PatternRow, patternStore } from "../../../db/pattern-store";
@@ -70,11 +70,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     updatedAt: now,
   };
   if (body.payload !== undefined) {
-    changes.payload = await encryptValue(
-      parseKeyring(c.env.ENCRYPTION_KEYS),
-      JSON.stringify(body.payload),
-      `${row.id}:payload`,
-    );
+    changes.payload = await sealJson(c.env.ENCRYPTION_KEYS, body.payload, `${row.id}:payload`);
   }
   if (instancesChange) {
     // New version: regenerated instances get new ids, the old pending ones are cancelled.
