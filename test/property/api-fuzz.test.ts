@@ -302,7 +302,8 @@ describe("random input never causes a 5xx and never half-writes", () => {
         const listedDrips = await call<{ data: unknown[] }>("GET", "/v1/drips?limit=500", { key: t.apiKey });
         expect(listedDrips.body.data).toHaveLength(drips);
       }),
-      { numRuns: 120 },
+      // A fixed seed: the coverage check below must not depend on the draw.
+      { numRuns: 120, seed: 20261129 },
     );
     // The property reached past validation too: some of each were accepted.
     expect(campaigns).toBeGreaterThan(5);

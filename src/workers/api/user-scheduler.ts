@@ -81,18 +81,24 @@ export function toCreateCommand(
 }
 
 /**
- * Record schedules a request changed in the tenant-wide index once the response is on its way (the
- * index may lag the objects by moments; API.md says so). Views or entries with journey columns.
+ * Write to the tenant-wide schedule index once the response is on its way (the index may lag the
+ * objects by moments; API.md says so). A failed write is logged, never the request's failure.
  */
+export function writeIndexAfterResponse(
+  c: Context<AppEnv>,
+  write: (index: ReturnType<typeof scheduleIndex>) => Promise<void>,
+): void {
+  const tenantId = c.get("caller").tenantId;
+  c.executionCtx.waitUntil(
+    write(scheduleIndex(c.env.DB, tenantId)).catch((error: unknown) =>
+      console.error(JSON.stringify({ msg: "schedule index write failed", tenantId, error: String(error) })),
+    ),
+  );
+}
+
+/** Schedules a request changed, as views or as entries with their journey columns. */
 export function indexAfterResponse(c: Context<AppEnv>, changed: (ScheduleView | IndexEntry)[]): void {
   if (changed.length === 0) return;
-  const tenantId = c.get("caller").tenantId;
   const entries = changed.map((x) => ("localTime" in x ? indexEntryOfView(x) : x));
-  c.executionCtx.waitUntil(
-    scheduleIndex(c.env.DB, tenantId)
-      .upsert(entries)
-      .catch((error: unknown) =>
-        console.error(JSON.stringify({ msg: "schedule index write failed", tenantId, error: String(error) })),
-      ),
-  );
+  writeIndexAfterResponse(c, (index) => index.upsert(entries));
 }

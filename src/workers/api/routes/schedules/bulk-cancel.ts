@@ -1,11 +1,10 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { forEachConcurrently } from "../../../../lib/concurrency";
 import { userIdFromScheduleId } from "../../../../lib/ids";
-import { scheduleIndex } from "../../../db/schedule-index";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from "../../schemas";
-import { userScheduler } from "../../user-scheduler";
+import { userScheduler, writeIndexAfterResponse } from "../../user-scheduler";
 
 type Outcome = "cancelled" | "not_found" | "conflict";
 const USER_CONCURRENCY = 64;
@@ -54,12 +53,8 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const results = ids.map((id) => ({ id, status: outcome.get(id)! }));
   const now = Date.now();
   const cancelled = [...outcome].filter(([, status]) => status === "cancelled").map(([id]) => id);
-  c.executionCtx.waitUntil(
-    scheduleIndex(c.env.DB, tenantId)
-      .setStatuses(cancelled.map((id) => ({ id, status: "cancelled", updatedAt: now })))
-      .catch((error: unknown) =>
-        console.error(JSON.stringify({ msg: "schedule index write failed", error: String(error) })),
-      ),
+  writeIndexAfterResponse(c, (index) =>
+    index.setStatuses(cancelled.map((id) => ({ id, status: "cancelled", updatedAt: now }))),
   );
   const count = (s: Outcome) => results.filter((r) => r.status === s).length;
   return c.json(
