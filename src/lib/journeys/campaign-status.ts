@@ -13,6 +13,23 @@ export function campaignAllows(action: CampaignAction, status: CampaignStatus): 
   return FROM[action].includes(status);
 }
 
+/**
+ * The campaign is already where the action leads (pause a paused one, resume a running one): the
+ * call is answered as a success and its sweep sent again.
+ */
+export function campaignAlreadyThere(action: CampaignAction, status: CampaignStatus): boolean {
+  switch (action) {
+    case "schedule":
+      return false;
+    case "pause":
+      return status === "paused";
+    case "resume":
+      return status === "scheduled" || status === "running";
+    case "cancel":
+      return status === "cancelled";
+  }
+}
+
 /** Where an action leads; resume goes back to running or scheduled depending on the clock. */
 export function campaignStatusAfter(action: CampaignAction, startAt: number, now: number): CampaignStatus {
   switch (action) {

@@ -4,6 +4,7 @@ import {
   type CampaignAction,
   type CampaignStatus,
   campaignAllows,
+  campaignAlreadyThere,
   campaignStatusAfter,
 } from "../../../../lib/journeys/campaign-status";
 import { enqueueCampaignChunks } from "../../../campaigns/fan-out";
@@ -48,10 +49,7 @@ function lifecycle(action: CampaignAction) {
     const to = campaignStatusAfter(action, row.startAt, now);
     // Repeating pause, resume or cancel answers 200 and sends the sweep again (a sweep lost to a
     // crash right after the status changed is repaired by repeating the call).
-    if (
-      action !== "schedule" &&
-      (from === to || (action === "resume" && (from === "scheduled" || from === "running")))
-    ) {
+    if (campaignAlreadyThere(action, from)) {
       await enqueueCampaignChunks(c.env, row, "sync");
       return c.json(await campaignView(c.env, row), 200);
     }

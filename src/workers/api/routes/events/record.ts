@@ -93,12 +93,11 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     changed.push(...result.entries);
   }
 
-  const rules = (await store.conditionalsTriggeredBy(body.name, body.userId)).filter((r) =>
-    matchesWhere((JSON.parse(r.definition) as ConditionalDefinition).where, properties),
-  );
+  const rules = (await store.conditionalsTriggeredBy(body.name, body.userId))
+    .map((row) => ({ row, def: JSON.parse(row.definition) as ConditionalDefinition }))
+    .filter(({ def }) => matchesWhere(def.where, properties));
   const commands: CreateScheduleCommand[] = [];
-  for (const rule of rules) {
-    const def = JSON.parse(rule.definition) as ConditionalDefinition;
+  for (const { row: rule, def } of rules) {
     const origin = `trigger:${rule.id}`;
     const [due] = cumulativeDueTimes(at, [parseDelay(def.delay)!], "UTC");
     commands.push({
@@ -121,7 +120,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     const results = await createSchedulesFor(c.env, owner, commands, tenantDefaults(caller.tenant));
     results.forEach((r, i) => {
       if (!r.ok) throw failureToError(r);
-      scheduled.push({ conditionalScheduleId: rules[i]!.id, scheduleId: r.schedule.id });
+      scheduled.push({ conditionalScheduleId: rules[i]!.row.id, scheduleId: r.schedule.id });
       changed.push({ ...indexEntryOfView(r.schedule), origin: commands[i]!.origin! });
     });
   }
