@@ -1,11 +1,12 @@
 // Send-time optimization against known ground truth (send-time issue). Deterministic per seed.
-//   npm run bench:sto -- [--users 2000] [--seeds 5] [--days 60] [--type both|push|email] [--scenario all|weak|...] [--segments 6]
+//   npm run bench:sto -- [--users 2000] [--seeds 5] [--days 60] [--type both|push|email] [--scenario all|weak|...] [--ceiling]
+//   [--timing false]: without the timing shapes (the population curve and per-slot Beta alone)
 // Users have latent hour-of-week open curves; every policy sends once a day inside the window
 // "the next day, minus quiet hours 22:00–08:00" (local hours 8..21) and sees the outcome.
 // G = (E_policy − E_random) / (E_oracle − E_random), from the true probabilities of the chosen hours.
 import { performance } from "node:perf_hooks";
 import { chooseSendTime } from "../../src/lib/optimizer/decide";
-import { fitPrior, type Prior, posterior } from "../../src/lib/optimizer/model";
+import { type Prior, posterior } from "../../src/lib/optimizer/model";
 import {
   type EngagementProfile,
   emptyProfile,
@@ -14,7 +15,8 @@ import {
   serializeProfile,
 } from "../../src/lib/optimizer/profile";
 import { sampleNormal, seededRandom } from "../../src/lib/optimizer/random";
-import { fitSegments } from "../../src/lib/optimizer/segments";
+import { trainModel } from "../../src/lib/optimizer/train";
+import { CeilingLearner, hypothesisGrid } from "./ceiling.mts";
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce<[string, string][]>((out, a, i, all) => {
@@ -30,7 +32,8 @@ const TYPES = (args.type && args.type !== "both" ? [args.type] : ["push", "email
 let TYPE: "push" | "email" = TYPES[0]!;
 const HISTORY_USERS = 2000;
 const HISTORY_DAYS = 30;
-const SEGMENTS = Number(args.segments ?? 6);
+/** Also run the model-aware Bayesian reference (slow: about 3,000 hypotheses per user). */
+const CEILING = args.ceiling === "true";
 const ALLOWED_HOURS = Array.from({ length: 14 }, (_, i) => 8 + i); // 08:00 … 21:00
 const DAY = 86_400_000;
 const BLOCKS: [number, number][] = [
@@ -119,8 +122,6 @@ function truth(u: SimUser, sc: Scenario, weekday: number, hour: number, day: num
 
 function trainPrior(sc: Scenario, seed: number): Prior {
   const random = seededRandom(seed * 7919 + 17);
-  const sends = new Array(SLOTS).fill(0);
-  const opens = new Array(SLOTS).fill(0);
   const profiles: EngagementProfile[] = [];
   for (let i = 0; i < HISTORY_USERS; i++) {
     const u = makeUser(random);
@@ -128,20 +129,39 @@ function trainPrior(sc: Scenario, seed: number): Prior {
     for (let d = 0; d < HISTORY_DAYS; d++) {
       const weekday = (u.startWeekday + d) % 7;
       const hour = ALLOWED_HOURS[Math.floor(random() * ALLOWED_HOURS.length)]!;
-      const slot = weekday * 24 + hour;
-      sends[slot]++;
       const opened = random() < truth(u, { ...sc, drift: false, timezoneMove: false }, weekday, hour, 0);
-      if (opened) opens[slot]++;
-      recordSend(profile, slot, d * DAY, opened);
+      recordSend(profile, weekday * 24 + hour, d * DAY, opened);
     }
     profiles.push(profile);
   }
-  const prior = fitPrior(sends, opens, `sim-${seed}`);
-  return SEGMENTS > 0 ? { ...prior, segments: fitSegments(profiles, SEGMENTS, prior.mean) } : prior;
+  // The service's own training (POST /v1/optimization/train): curve, segments, timing shapes.
+  const { prior } = trainModel(profiles, `sim-${seed}`);
+  if (args.timing === "false") delete prior.timing;
+  return prior;
 }
 
-type Policy = "random" | "fixed10" | "globalBest" | "histogram" | "ours" | "oracle";
-const POLICIES: Policy[] = ["random", "fixed10", "globalBest", "histogram", "ours", "oracle"];
+type Policy = "random" | "fixed10" | "globalBest" | "histogram" | "ours" | "ceiling" | "oracle";
+const POLICIES: Policy[] = ["random", "fixed10", "globalBest", "histogram", "ours", "ceiling", "oracle"];
+
+/** Each hypothesis's true curve (weekday, weekend) over the allowed hours, for the ceiling learner. */
+function ceilingCurves(sc: Scenario) {
+  const median = TYPE === "push" ? 0.05 : 0.2;
+  const grid = hypothesisGrid(BUMPS, 0.4, TYPE === "email" ? 1 : 0, Math.log(median / (1 - median)), 0.8);
+  const stationary: Scenario = { name: sc.name, amplitude: sc.amplitude };
+  const curves = grid.map((h) => {
+    const u: SimUser = {
+      base: 1 / (1 + Math.exp(-h.baseLogit)),
+      bumps: h.bumps,
+      shift: h.shift,
+      startWeekday: 0,
+      moves: false,
+    };
+    return [0, 5].map((weekday) =>
+      Float64Array.from(ALLOWED_HOURS, (hour) => truth(u, stationary, weekday, hour, 0)),
+    );
+  });
+  return { curves, priors: grid.map((h) => h.prior) };
+}
 
 function run(sc: Scenario) {
   const expected: Record<Policy, number[]> = Object.fromEntries(
@@ -158,14 +178,18 @@ function run(sc: Scenario) {
   let violations = 0;
   const latencies: number[] = [];
   let maxState = 0;
+  const ceiling = CEILING ? ceilingCurves(sc) : undefined;
   for (let seed = 1; seed <= SEEDS; seed++) {
     const prior = trainPrior(sc, seed);
     const random = seededRandom(seed);
     const policyRandom = seededRandom(seed * 31 + 7);
+    // Its own stream, so that running the ceiling does not change the other policies' draws.
+    const ceilingRandom = seededRandom(seed * 53 + 11);
     for (let i = 0; i < USERS; i++) {
       const u = makeUser(random);
       const profile: EngagementProfile = emptyProfile();
       const histogram = new Array(24).fill(0);
+      const learner = ceiling && new CeilingLearner(ceiling.curves, ceiling.priors);
       for (let d = 0; d < DAYS; d++) {
         const weekday = (u.startWeekday + d) % 7;
         const p = ALLOWED_HOURS.map((h) => truth(u, sc, weekday, h, d));
@@ -185,6 +209,11 @@ function run(sc: Scenario) {
         for (const h of ALLOWED_HOURS) if (histogram[h] > histogram[hist]) hist = h;
         expected.histogram[block]! += p[idx(hist)]!;
         if (policyRandom() < p[idx(hist)]!) histogram[hist]++;
+        if (learner) {
+          const chosen = learner.choose(weekday >= 5);
+          expected.ceiling[block]! += p[chosen]!;
+          learner.observe(weekday >= 5, chosen, ceilingRandom() < p[chosen]!);
+        }
         // Ours
         const at = d * DAY;
         const candidates = ALLOWED_HOURS.map((h) => ({ at: at + h * 3_600_000, slot: weekday * 24 + h }));
@@ -235,7 +264,9 @@ function run(sc: Scenario) {
   return {
     scenario: sc.name,
     gapClosedPercentByBlock: Object.fromEntries(
-      (["ours", "globalBest", "histogram", "fixed10"] as Policy[]).map((p) => [p, G(p)]),
+      (
+        ["ours", "globalBest", "histogram", "fixed10", ...(CEILING ? ["ceiling" as const] : [])] as Policy[]
+      ).map((p) => [p, G(p)]),
     ),
     liftOverFixed10Percent:
       Math.round(
@@ -261,7 +292,7 @@ function run(sc: Scenario) {
 }
 
 console.error(
-  `users ${USERS} × seeds ${SEEDS}, ${DAYS} days, ${TYPES.join(" and ")}, ${SEGMENTS} segments; blocks ${BLOCKS.map(([a, b]) => (a === b ? a : `${a}-${b}`)).join(", ")}`,
+  `users ${USERS} × seeds ${SEEDS}, ${DAYS} days, ${TYPES.join(" and ")}; blocks ${BLOCKS.map(([a, b]) => (a === b ? a : `${a}-${b}`)).join(", ")}`,
 );
 for (const type of TYPES) {
   TYPE = type;

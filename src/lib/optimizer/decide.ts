@@ -69,7 +69,14 @@ export function chooseSendTime(
     }
     if (chosen >= 0.95 * max) within++;
   }
-  const source: SendTimeSource = post.evidence >= MIN_USER_EVIDENCE ? "model" : prior.source;
+  // A little history already moves a user among the timing shapes ("segment"), but too little to
+  // call the answer the user's own.
+  const source: SendTimeSource =
+    post.evidence >= MIN_USER_EVIDENCE
+      ? "model"
+      : post.evidence > 0 && prior.timing
+        ? "segment"
+        : prior.source;
   return {
     at: best.at,
     slot: best.slot,
@@ -99,8 +106,11 @@ function daypartOf(slot: number) {
 /** "7 of 11 evening sends opened vs 1 of 9 morning ones", from the user's own (decayed) counts. */
 function explain(slot: number, profile: EngagementProfile, source: SendTimeSource): string {
   const hour = `${String(slot % 24).padStart(2, "0")}:00`;
+  if (source === "segment") {
+    return `${hour}: little history for this user yet, so the timing patterns of this tenant's users that fit it best decide.`;
+  }
   if (source !== "model") {
-    return `No history for this user yet: ${hour} is when the ${source === "segment" ? "segment" : "tenant-wide"} curve is highest in this window.`;
+    return `No history for this user yet: ${hour} is when the tenant-wide curve is highest in this window.`;
   }
   const counts = DAYPARTS.map((part) => {
     let sends = 0;

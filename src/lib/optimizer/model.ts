@@ -1,5 +1,5 @@
 import { type EngagementProfile, SLOTS } from "./profile";
-import { membership, type Segment } from "./segments";
+import { type TimingModel, timingTilt } from "./timing-shapes";
 
 /**
  * Hierarchical Beta–Binomial over the 168 hours of the week. A user's slot rate has a Beta prior
@@ -16,8 +16,8 @@ export interface Prior {
   mean: number;
   /** Pseudo-sends pulling a user's overall rate toward the population's. */
   baseStrength: number;
-  /** Typical timing shapes; empty until enough profiles were seen to learn them. */
-  segments: Segment[];
+  /** Population weights over the dictionary of timing shapes; absent until trained. */
+  timing?: TimingModel;
   source: "global" | "segment";
   version: string;
 }
@@ -66,7 +66,7 @@ export function fitPrior(
   // 20 pseudo-sends at the overall rate keep sparse slots near the mean.
   const curve = smoothedSends.map((n, s) => (smoothedOpens[s]! + 20 * mean) / (n + 20));
   const curveMean = curve.reduce((a, b) => a + b, 0) / SLOTS;
-  return { curve, mean: curveMean, baseStrength: 30, segments: [], source, version };
+  return { curve, mean: curveMean, baseStrength: 30, source, version };
 }
 
 export interface Posterior {
@@ -96,13 +96,18 @@ export function posterior(profile: EngagementProfile, prior: Prior): Posterior {
     sends += profile.sends[s]!;
     opens += profile.opens[s]!;
   }
-  const userRate = (opens + prior.baseStrength * prior.mean) / (sends + prior.baseStrength);
-  // The prior shape: the user's mix of segment shapes when segments exist, else the global curve.
+  // The prior shape: the population curve, tilted by how the user's timing differs from the
+  // population's (their posterior over the timing shapes) once the timing shapes are trained.
   let shape = prior.curve.map((c) => c / prior.mean);
-  if (prior.segments.length > 0) {
-    const w = membership(profile, prior.segments, prior.mean);
-    shape = shape.map((_, s) => prior.segments.reduce((sum, seg, j) => sum + w[j]! * seg.shape[s]!, 0));
+  if (prior.timing) {
+    const tilt = timingTilt(profile, prior.timing);
+    shape = shape.map((c, s) => c * tilt[s]!);
   }
+  // The user's level is opens over the opens the shape expects where the sends went: sends placed
+  // at the user's good hours (as the optimizer places them) must not read as a higher level.
+  let expected = 0;
+  for (let s = 0; s < SLOTS; s++) expected += profile.sends[s]! * shape[s]!;
+  const userRate = (opens + prior.baseStrength * prior.mean) / (expected + prior.baseStrength);
   const mu = shape.map((c) => Math.min(0.95, Math.max(1e-4, userRate * c)));
   // Empirical Bayes per user: how much do the user's slot rates scatter around the prior beyond
   // what binomial noise explains? Little scatter → strong prior; much → the user's own data leads.

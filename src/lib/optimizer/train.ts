@@ -1,6 +1,6 @@
 import { fitPrior, type Prior } from "./model";
 import { type EngagementProfile, SLOTS } from "./profile";
-import { fitSegments } from "./segments";
+import { fitTimingModel } from "./timing-shapes";
 
 export interface TrainedModel {
   prior: Prior;
@@ -10,11 +10,9 @@ export interface TrainedModel {
   metrics: { logLoss: number; auc: number; calibrationError: number };
 }
 
-/** Segments need this many profiles with some history before they are learnt. */
-const SEGMENTS = 6;
-
 /**
- * Pool profiles into the population curve, learn segments, and score the result on the same
+ * Pool profiles into the population curve, learn the population's weights over the timing shapes,
+ * and score the curve on the same
  * profiles: log loss per send, AUC of the predicted rates against opens, and calibration as the
  * relative gap between predicted and observed opens.
  */
@@ -29,7 +27,8 @@ export function trainModel(profiles: EngagementProfile[], version: string): Trai
   }
   const base = fitPrior(sends, opens, version);
   const withHistory = profiles.filter((p) => p.sends.reduce((a, b) => a + b, 0) >= 5);
-  const prior = { ...base, segments: fitSegments(withHistory, SEGMENTS, base.mean) };
+  const timing = fitTimingModel(withHistory);
+  const prior: Prior = timing ? { ...base, timing } : base;
   const cells: { q: number; n: number; k: number }[] = [];
   let logLoss = 0;
   let n = 0;

@@ -1,4 +1,6 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import type { Prior } from "../../../../lib/optimizer/model";
+import { type TimingModel, timingPreferenceShares } from "../../../../lib/optimizer/timing-shapes";
 import { optimizerStore } from "../../../db/optimizer-store";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
@@ -10,7 +12,10 @@ const ModelSummary = z.object({
   trainedAt: z.string(),
   users: z.number(),
   events: z.number(),
-  segments: z.number(),
+  timingPreference: z.object({ none: z.number(), mild: z.number(), clear: z.number() }).nullable().openapi({
+    description:
+      "Share of users whose timing the model sees as no preference, mild (peak at most 1.5x) or clear; null until enough profiles were trained on",
+  }),
   metrics: z.object({ logLoss: z.number(), auc: z.number(), calibrationError: z.number() }),
 });
 
@@ -32,6 +37,13 @@ export const route = createRoute({
 
 const LIVE_DAYS = 30;
 
+function timingShares(model: TimingModel | undefined) {
+  if (!model) return null;
+  const shares = timingPreferenceShares(model);
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return { none: round(shares.none), mild: round(shares.mild), clear: round(shares.clear) };
+}
+
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const store = optimizerStore(c.env.DB, c.get("caller").tenantId);
   const [rows, live] = await Promise.all([
@@ -47,7 +59,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
         trainedAt: new Date(r.trainedAt).toISOString(),
         users: r.users,
         events: r.events,
-        segments: (JSON.parse(r.prior) as { segments: unknown[] }).segments.length,
+        timingPreference: timingShares((JSON.parse(r.prior) as Prior).timing),
         metrics: JSON.parse(r.metrics) as { logLoss: number; auc: number; calibrationError: number },
       })),
       live: {

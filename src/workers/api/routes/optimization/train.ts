@@ -10,7 +10,7 @@ export const route = createRoute({
   method: "post",
   path: "/v1/optimization/train",
   tags: ["Send-time optimization"],
-  summary: "Recompute the tenant's priors (global curve, segments) from the users' profiles",
+  summary: "Recompute the tenant's priors (global curve, timing shapes) from the users' profiles",
   security: bearerSecurity,
   middleware: [requireRole("admin")] as const,
   responses: { 200: jsonResponse(TrainResultSchema, "The new model"), ...problemResponses(401, 403, 409) },

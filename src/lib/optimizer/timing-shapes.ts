@@ -1,0 +1,266 @@
+import { type EngagementProfile, SLOTS } from "./profile";
+
+/**
+ * The middle level of user ← timing shape ← global: a fixed dictionary of plausible timing
+ * shapes (no preference, or a daily peak at some hour, narrow or broad, mild to sharp, with the
+ * weekend peak at the same time or later), whose population weights are learnt from the tenant's
+ * profiles. The shapes are fixed, so learning the weights is a concave problem that EM solves
+ * exactly, even when each user has only a few opens; free-form segments learnt from such sparse
+ * data collapse toward the average curve. A user's posterior over the dictionary then turns two
+ * or three opens at 19:00 into "an evening person", and a user with two peaks becomes a mixture.
+ */
+export interface TimingShape {
+  /** Local hour of the weekday peak; NaN for the flat shape. */
+  center: number;
+  /** Standard deviation of the peak, in hours. */
+  width: number;
+  /** Log-rate lift at the peak. */
+  amplitude: number;
+  /** Hours the weekend peak is later than the weekday one. */
+  weekendOffset: number;
+}
+
+export const TIMING_SHAPES: TimingShape[] = [
+  { center: Number.NaN, width: 0, amplitude: 0, weekendOffset: 0 },
+];
+for (let center = 0; center < 24; center++)
+  for (const width of [1.5, 3])
+    for (const amplitude of [0.2, 0.4, 0.8, 1.6])
+      for (const weekendOffset of [0, 1, 2]) TIMING_SHAPES.push({ center, width, amplitude, weekendOffset });
+
+/** Relative rate per slot (not normalised) of each shape. */
+const CURVES: Float64Array[] = TIMING_SHAPES.map((shape) => {
+  const curve = new Float64Array(SLOTS);
+  for (let s = 0; s < SLOTS; s++) {
+    if (Number.isNaN(shape.center)) {
+      curve[s] = 1;
+      continue;
+    }
+    const weekend = Math.floor(s / 24) >= 5;
+    const d = (s % 24) - shape.center - (weekend ? shape.weekendOffset : 0);
+    const wrapped = ((((d + 12) % 24) + 24) % 24) - 12;
+    curve[s] = Math.exp(shape.amplitude * Math.exp(-(wrapped * wrapped) / (2 * shape.width * shape.width)));
+  }
+  return curve;
+});
+
+/** Pseudo-sends at the population's rate that hold a user's level in place while data is thin. */
+const LEVEL_STRENGTH = 30;
+const FLOOR = 1e-4;
+const CEILING = 0.95;
+
+export interface TimingModel {
+  /** Population weight of each shape in TIMING_SHAPES (sums to 1). */
+  weights: number[];
+  /** Share of the population's sends per slot: shapes are scaled to mean 1 over it. */
+  sendShare: number[];
+  /** The population's open rate per send. */
+  rate: number;
+}
+
+/** Each shape's curve scaled so that a send placed like the population's averages 1. */
+function normalisedCurves(sendShare: number[]): Float64Array[] {
+  return CURVES.map((curve) => {
+    let mean = 0;
+    for (let s = 0; s < SLOTS; s++) mean += sendShare[s]! * curve[s]!;
+    return curve.map((c) => c / (mean || 1));
+  });
+}
+
+const cache = new WeakMap<number[], Float64Array[]>();
+function curvesFor(model: TimingModel): Float64Array[] {
+  let curves = cache.get(model.sendShare);
+  if (!curves) {
+    curves = normalisedCurves(model.sendShare);
+    cache.set(model.sendShare, curves);
+  }
+  return curves;
+}
+
+/**
+ * For each shape: the user's level under that shape (opens over the sends it expects, held toward
+ * the population rate) and the log-likelihood of the user's sends and opens.
+ */
+function fitShapes(profile: EngagementProfile, curves: Float64Array[], populationRate: number) {
+  const sent: number[] = [];
+  let opens = 0;
+  for (let s = 0; s < SLOTS; s++) {
+    if (profile.sends[s]! > 1e-6) sent.push(s);
+    opens += profile.opens[s]!;
+  }
+  const levels = new Float64Array(curves.length);
+  const logLikelihoods = new Float64Array(curves.length);
+  curves.forEach((curve, h) => {
+    let expected = 0;
+    for (const s of sent) expected += profile.sends[s]! * curve[s]!;
+    const level = (opens + LEVEL_STRENGTH * populationRate) / (expected + LEVEL_STRENGTH);
+    let ll = 0;
+    for (const s of sent) {
+      const q = Math.min(CEILING, Math.max(FLOOR, level * curve[s]!));
+      const k = profile.opens[s]!;
+      ll += k * Math.log(q) + (profile.sends[s]! - k) * Math.log(1 - q);
+    }
+    levels[h] = level;
+    logLikelihoods[h] = ll;
+  });
+  return { levels, logLikelihoods };
+}
+
+function normaliseLog(logs: Float64Array, weights: number[]): Float64Array {
+  let max = Number.NEGATIVE_INFINITY;
+  const out = new Float64Array(logs.length);
+  for (let h = 0; h < logs.length; h++) {
+    out[h] = weights[h]! > 0 ? Math.log(weights[h]!) + logs[h]! : Number.NEGATIVE_INFINITY;
+    if (out[h]! > max) max = out[h]!;
+  }
+  let sum = 0;
+  for (let h = 0; h < out.length; h++) {
+    out[h] = Math.exp(out[h]! - max);
+    sum += out[h]!;
+  }
+  for (let h = 0; h < out.length; h++) out[h]! /= sum;
+  return out;
+}
+
+/**
+ * The user's expected open rate per slot under their posterior over the shapes, and how much of
+ * that posterior sits on "no preference".
+ */
+export function timingPosterior(
+  profile: EngagementProfile,
+  model: TimingModel,
+): { rates: number[]; flat: number } {
+  const curves = curvesFor(model);
+  const { levels, logLikelihoods } = fitShapes(profile, curves, model.rate);
+  const post = normaliseLog(logLikelihoods, model.weights);
+  const rates = new Array<number>(SLOTS).fill(0);
+  post.forEach((w, h) => {
+    if (w < 1e-9) return;
+    const curve = curves[h]!;
+    for (let s = 0; s < SLOTS; s++) rates[s]! += w * Math.min(CEILING, levels[h]! * curve[s]!);
+  });
+  return { rates, flat: post[0]! };
+}
+
+const populationRates = new WeakMap<TimingModel, number[]>();
+
+/**
+ * How the user's timing differs from the population's, per slot (mean 1 over where the population
+ * sends): the posterior's rates over those of a user with no history. A user with no history gets
+ * exactly 1 everywhere, so the population curve, with its weekday detail, still decides for them.
+ */
+export function timingTilt(profile: EngagementProfile, model: TimingModel): number[] {
+  let base = populationRates.get(model);
+  if (!base) {
+    base = timingPosterior(
+      { asOf: 0, sends: new Array(SLOTS).fill(0), opens: new Array(SLOTS).fill(0) },
+      model,
+    ).rates;
+    populationRates.set(model, base);
+  }
+  const rates = timingPosterior(profile, model).rates;
+  const tilt = rates.map((r, s) => r / base[s]!);
+  let mean = 0;
+  for (let s = 0; s < SLOTS; s++) mean += model.sendShare[s]! * tilt[s]!;
+  return tilt.map((t) => t / (mean || 1));
+}
+
+/** Population weights of the shapes by EM over the profiles (at most `maxProfiles`, evenly picked). */
+export function fitTimingModel(
+  profiles: EngagementProfile[],
+  iterations = 100,
+  maxProfiles = 4000,
+): TimingModel | undefined {
+  if (profiles.length < 50) return undefined;
+  const sendShare = new Array<number>(SLOTS).fill(0);
+  let sends = 0;
+  let opens = 0;
+  for (const p of profiles)
+    for (let s = 0; s < SLOTS; s++) {
+      sendShare[s]! += p.sends[s]!;
+      sends += p.sends[s]!;
+      opens += p.opens[s]!;
+    }
+  if (sends <= 0) return undefined;
+  for (let s = 0; s < SLOTS; s++) sendShare[s]! /= sends;
+  const rate = opens / sends;
+  const stride = Math.max(1, profiles.length / maxProfiles);
+  const picked: EngagementProfile[] = [];
+  for (let i = 0; i < profiles.length; i += stride) picked.push(profiles[Math.floor(i)]!);
+  const curves = normalisedCurves(sendShare);
+  // Each user's likelihood of each shape, scaled by the user's best: EM only needs ratios.
+  const likelihoods = picked.map((p) => {
+    const ll = fitShapes(p, curves, rate).logLikelihoods;
+    let max = Number.NEGATIVE_INFINITY;
+    for (const x of ll) if (x > max) max = x;
+    return ll.map((x) => Math.exp(x - max));
+  });
+  // The weights are a product of independent choices (how sharp, which hour, how broad, how much
+  // later at weekends): 5 + 24 + 2 + 3 numbers instead of 577. With a few opens per user, free
+  // weights chase chance coincidences; the product learns what is shared (above all how sharp
+  // people's timing is, which is what "do no harm" depends on).
+  const H = curves.length;
+  const factors = {
+    amplitude: new Map<number, number>(),
+    center: new Map<number, number>(),
+    width: new Map<number, number>(),
+    weekendOffset: new Map<number, number>(),
+  };
+  for (const shape of TIMING_SHAPES) {
+    factors.amplitude.set(shape.amplitude, 1);
+    if (Number.isNaN(shape.center)) continue;
+    factors.center.set(shape.center, 1);
+    factors.width.set(shape.width, 1);
+    factors.weekendOffset.set(shape.weekendOffset, 1);
+  }
+  const weights = new Float64Array(H);
+  const productWeights = () => {
+    for (const factor of Object.values(factors)) {
+      let total = 0;
+      for (const value of factor.values()) total += value;
+      for (const [key, value] of factor) factor.set(key, value / total);
+    }
+    let sum = 0;
+    TIMING_SHAPES.forEach((shape, h) => {
+      weights[h] = Number.isNaN(shape.center)
+        ? factors.amplitude.get(0)!
+        : factors.amplitude.get(shape.amplitude)! *
+          factors.center.get(shape.center)! *
+          factors.width.get(shape.width)! *
+          factors.weekendOffset.get(shape.weekendOffset)!;
+      sum += weights[h]!;
+    });
+    for (let h = 0; h < H; h++) weights[h]! /= sum;
+  };
+  productWeights();
+  const responsibility = new Float64Array(H);
+  for (let it = 0; it < iterations; it++) {
+    responsibility.fill(0);
+    for (const lik of likelihoods) {
+      let total = 0;
+      for (let h = 0; h < H; h++) total += weights[h]! * lik[h]!;
+      for (let h = 0; h < H; h++) responsibility[h]! += (weights[h]! * lik[h]!) / total;
+    }
+    for (const factor of Object.values(factors)) for (const key of factor.keys()) factor.set(key, 1e-6);
+    TIMING_SHAPES.forEach((shape, h) => {
+      const r = responsibility[h]!;
+      factors.amplitude.set(shape.amplitude, factors.amplitude.get(shape.amplitude)! + r);
+      if (Number.isNaN(shape.center)) return;
+      factors.center.set(shape.center, factors.center.get(shape.center)! + r);
+      factors.width.set(shape.width, factors.width.get(shape.width)! + r);
+      factors.weekendOffset.set(shape.weekendOffset, factors.weekendOffset.get(shape.weekendOffset)! + r);
+    });
+    productWeights();
+  }
+  return { weights: Array.from(weights), sendShare, rate };
+}
+
+/** Share of the population with no timing preference, a mild one (peak ≤ ×1.5) and a clear one. */
+export function timingPreferenceShares(model: TimingModel): { none: number; mild: number; clear: number } {
+  const shares = { none: 0, mild: 0, clear: 0 };
+  model.weights.forEach((w, h) => {
+    const { amplitude } = TIMING_SHAPES[h]!;
+    shares[amplitude === 0 ? "none" : amplitude <= 0.4 ? "mild" : "clear"] += w;
+  });
+  return shares;
+}
