@@ -11,7 +11,6 @@ import {
   type EngagementProfile,
   emptyProfile,
   recordSend,
-  SLOTS,
   serializeProfile,
 } from "../../src/lib/optimizer/profile";
 import { sampleNormal, seededRandom } from "../../src/lib/optimizer/random";
