@@ -109,6 +109,78 @@ describe("send-time optimization", () => {
     expect(restarted.body.profiles).toEqual([expect.objectContaining({ sends: expect.closeTo(1, 2) })]);
   });
 
+  it("a tenant of morning and evening people: a new user's first open already points to their shape", async () => {
+    const t = await createTenant();
+    const now = Date.now();
+    // 60 users in UTC, sent to at 08, 12 and 19 every day for 30 days; 20 open at 08, 40 at 19.
+    const events: Record<string, unknown>[] = [];
+    for (let u = 0; u < 60; u++) {
+      const peak = u < 20 ? 8 : 19;
+      for (let d = 30; d >= 1; d--) {
+        const midnight = Math.floor((now - d * DAY) / DAY) * DAY;
+        for (const hour of [8, 12, 19]) {
+          const at = new Date(midnight + hour * HOUR).toISOString();
+          const sendId = `p${u}-${d}-${hour}`;
+          events.push({ userId: `p${u}`, notificationType: "news", event: "sent", at, sendId });
+          if (hour === peak && d % 3 !== 0)
+            events.push({ userId: `p${u}`, notificationType: "news", event: "opened", at, sendId });
+        }
+      }
+    }
+    expect((await call("POST", "/v1/engagement", { key: t.apiKey, body: { events } })).status).toBe(202);
+    expect((await call("POST", "/v1/optimization/train", { key: t.apiKey })).status).toBe(200);
+    const perf = await call<{
+      models: { type: string; timingPreference: { none: number; mild: number; clear: number } | null }[];
+    }>("GET", "/v1/optimization/performance", { key: t.apiKey });
+    const pooled = perf.body.models.find((m) => m.type === "*")!;
+    expect(pooled.timingPreference!.clear).toBeGreaterThan(0.8);
+    const notBefore = new Date(Math.ceil(now / DAY) * DAY + 8 * HOUR).toISOString();
+    const notAfter = new Date(Date.parse(notBefore) + 14 * HOUR).toISOString();
+    const ask = (userId: string) =>
+      call<Optimal>(
+        "GET",
+        `/v1/users/${userId}/optimal-send-time?type=news&notBefore=${notBefore}&notAfter=${notAfter}`,
+        { key: t.apiKey },
+      );
+    // Nobody new knows anything: the population's best hour, the evening.
+    const stranger = await ask("stranger");
+    expect(stranger.body.source).toBe("global");
+    expect(stranger.body.localTime).toMatch(/T(18|19|20):00:00\.000(Z|\+00:00)$/);
+    // Two sends, the morning one opened: the morning people's shape, though the tenant leans evening.
+    const yesterday = Math.floor(now / DAY) * DAY - DAY;
+    await call("POST", "/v1/engagement", {
+      key: t.apiKey,
+      body: {
+        events: [
+          {
+            userId: "early",
+            notificationType: "news",
+            event: "sent",
+            at: new Date(yesterday + 8 * HOUR).toISOString(),
+            sendId: "e1",
+          },
+          {
+            userId: "early",
+            notificationType: "news",
+            event: "opened",
+            at: new Date(yesterday + 8 * HOUR).toISOString(),
+            sendId: "e1",
+          },
+          {
+            userId: "early",
+            notificationType: "news",
+            event: "sent",
+            at: new Date(yesterday + 19 * HOUR).toISOString(),
+            sendId: "e2",
+          },
+        ],
+      },
+    });
+    const early = await ask("early");
+    expect(early.body.source).toBe("segment");
+    expect(early.body.localTime).toMatch(/T(07|08|09):00:00\.000(Z|\+00:00)$/);
+  });
+
   it("learns a user's evening habit and explains it; never inside quiet hours or past notAfter", async () => {
     const t = await createTenant();
     const now = Date.now();

@@ -25,19 +25,14 @@ export interface Decision {
 
 /** A user with less than this many (decayed) sends is served by the prior's curve. */
 export const MIN_USER_EVIDENCE = 3;
-/** Optimism in the face of uncertainty: the score is the mean plus this many posterior SDs. */
-export const EXPLORATION = 0.35;
 const CONFIDENCE_DRAWS = 200;
 
-function sd(a: number, b: number): number {
-  const n = a + b;
-  return Math.sqrt((a * b) / (n * n * (n + 1)));
-}
-
 /**
- * The best candidate by posterior mean plus a little optimism (so that a slot never tried gets a
- * try when it could plausibly win), with a calibrated answer to "how sure": the share of joint
- * posterior draws in which the chosen slot is within 5 % of the best.
+ * The best candidate by posterior mean, with a calibrated answer to "how sure": the share of joint
+ * posterior draws in which the chosen slot is within 5 % of the best. There is no exploration
+ * bonus: the simulator measured that optimism (mean + 0.35 SD) cost users without a timing
+ * preference up to 2 points of gap closed and gained nothing measurable elsewhere, because the
+ * timing shapes already carry what one open at an hour says about the hours around it.
  */
 export function chooseSendTime(
   candidates: Candidate[],
@@ -51,7 +46,7 @@ export function chooseSendTime(
   let best = candidates[0]!;
   let bestScore = Number.NEGATIVE_INFINITY;
   for (const c of candidates) {
-    const score = post.mean[c.slot]! + EXPLORATION * sd(post.alpha[c.slot]!, post.beta[c.slot]!);
+    const score = post.mean[c.slot]!;
     if (score > bestScore) {
       bestScore = score;
       best = c;
