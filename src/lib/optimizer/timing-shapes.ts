@@ -1,12 +1,12 @@
-import { type EngagementProfile, SLOTS } from "./profile";
+import { type EngagementProfile, emptyProfile, SLOTS } from "./profile";
 
 /**
  * The middle level of user ← timing shape ← global: a fixed dictionary of plausible timing
  * shapes (no preference, or a daily peak at some hour, narrow or broad, mild to sharp, with the
  * weekend peak at the same time or later), whose population weights are learnt from the tenant's
- * profiles. The shapes are fixed, so learning the weights is a concave problem that EM solves
- * exactly, even when each user has only a few opens; free-form segments learnt from such sparse
- * data collapse toward the average curve. A user's posterior over the dictionary then turns two
+ * profiles. The shapes are fixed and only their weights are learnt, which EM does reliably even
+ * when each user has only a few opens; free-form segments learnt from such sparse data collapsed
+ * toward the average curve. A user's posterior over the dictionary then turns two
  * or three opens at 19:00 into "an evening person", and a user with two peaks becomes a mixture.
  */
 export interface TimingShape {
@@ -122,14 +122,8 @@ function normaliseLog(logs: Float64Array, weights: number[]): Float64Array {
   return out;
 }
 
-/**
- * The user's expected open rate per slot under their posterior over the shapes, and how much of
- * that posterior sits on "no preference".
- */
-export function timingPosterior(
-  profile: EngagementProfile,
-  model: TimingModel,
-): { rates: number[]; flat: number } {
+/** The user's expected open rate per slot under their posterior over the shapes. */
+function timingRates(profile: EngagementProfile, model: TimingModel): number[] {
   const curves = curvesFor(model);
   const { levels, logLikelihoods } = fitShapes(profile, curves, model.rate);
   const post = normaliseLog(logLikelihoods, model.weights);
@@ -139,7 +133,7 @@ export function timingPosterior(
     const curve = curves[h]!;
     for (let s = 0; s < SLOTS; s++) rates[s]! += w * Math.min(CEILING, levels[h]! * curve[s]!);
   });
-  return { rates, flat: post[0]! };
+  return rates;
 }
 
 const populationRates = new WeakMap<TimingModel, number[]>();
@@ -152,13 +146,10 @@ const populationRates = new WeakMap<TimingModel, number[]>();
 export function timingTilt(profile: EngagementProfile, model: TimingModel): number[] {
   let base = populationRates.get(model);
   if (!base) {
-    base = timingPosterior(
-      { asOf: 0, sends: new Array(SLOTS).fill(0), opens: new Array(SLOTS).fill(0) },
-      model,
-    ).rates;
+    base = timingRates(emptyProfile(), model);
     populationRates.set(model, base);
   }
-  const rates = timingPosterior(profile, model).rates;
+  const rates = timingRates(profile, model);
   const tilt = rates.map((r, s) => r / base[s]!);
   let mean = 0;
   for (let s = 0; s < SLOTS; s++) mean += model.sendShare[s]! * tilt[s]!;

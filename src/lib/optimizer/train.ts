@@ -12,9 +12,8 @@ export interface TrainedModel {
 
 /**
  * Pool profiles into the population curve, learn the population's weights over the timing shapes,
- * and score the curve on the same
- * profiles: log loss per send, AUC of the predicted rates against opens, and calibration as the
- * relative gap between predicted and observed opens.
+ * and score the curve on the same profiles: log loss per send, AUC of the predicted rates against
+ * opens, and calibration as the relative gap between predicted and observed opens.
  */
 export function trainModel(profiles: EngagementProfile[], version: string): TrainedModel {
   const sends = new Array<number>(SLOTS).fill(0);
