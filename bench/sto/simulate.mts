@@ -1,6 +1,7 @@
 // Send-time optimization against known ground truth (send-time issue). Deterministic per seed.
 //   npm run bench:sto -- [--users 2000] [--seeds 5] [--days 60] [--type both|push|email] [--scenario all|weak|...] [--ceiling]
 //   [--timing false]: without the timing shapes (the population curve and per-slot Beta alone)
+//   [--retrain-every N]: run all users day by day and retrain the prior every N days, as the Cron Trigger does
 // Users have latent hour-of-week open curves; every policy sends once a day inside the window
 // "the next day, minus quiet hours 22:00–08:00" (local hours 8..21) and sees the outcome.
 // G = (E_policy − E_random) / (E_oracle − E_random), from the true probabilities of the chosen hours.
@@ -33,6 +34,8 @@ const HISTORY_USERS = 2000;
 const HISTORY_DAYS = 30;
 /** Also run the model-aware Bayesian reference (slow: about 3,000 hypotheses per user). */
 const CEILING = args.ceiling === "true";
+/** Retrain the prior every this many days from everyone's profiles so far (0: train once, up front). */
+const RETRAIN_EVERY = Number(args["retrain-every"] ?? 0);
 const ALLOWED_HOURS = Array.from({ length: 14 }, (_, i) => 8 + i); // 08:00 … 21:00
 const DAY = 86_400_000;
 const BLOCKS: [number, number][] = [
@@ -119,7 +122,8 @@ function truth(u: SimUser, sc: Scenario, weekday: number, hour: number, day: num
   return Math.min(0.95, ((u.base * shape(hour)) / mean) * fatigue);
 }
 
-function trainPrior(sc: Scenario, seed: number): Prior {
+/** The history population's profiles (30 random-hour sends each), and the prior trained on them. */
+function trainPrior(sc: Scenario, seed: number): { prior: Prior; history: EngagementProfile[] } {
   const random = seededRandom(seed * 7919 + 17);
   const profiles: EngagementProfile[] = [];
   for (let i = 0; i < HISTORY_USERS; i++) {
@@ -133,8 +137,12 @@ function trainPrior(sc: Scenario, seed: number): Prior {
     }
     profiles.push(profile);
   }
-  // The service's own training (POST /v1/optimization/train): curve, segments, timing shapes.
-  const { prior } = trainModel(profiles, `sim-${seed}`);
+  return { prior: train(profiles, `sim-${seed}`), history: profiles };
+}
+
+/** The service's own training (POST /v1/optimization/train): population curve and timing shapes. */
+function train(profiles: EngagementProfile[], version: string): Prior {
+  const { prior } = trainModel(profiles, version);
   if (args.timing === "false") delete prior.timing;
   return prior;
 }
@@ -179,76 +187,94 @@ function run(sc: Scenario) {
   let maxState = 0;
   const ceiling = CEILING ? ceilingCurves(sc) : undefined;
   for (let seed = 1; seed <= SEEDS; seed++) {
-    const prior = trainPrior(sc, seed);
+    const trained = trainPrior(sc, seed);
+    let prior = trained.prior;
     const random = seededRandom(seed);
     const policyRandom = seededRandom(seed * 31 + 7);
     // Its own stream, so that running the ceiling does not change the other policies' draws.
     const ceilingRandom = seededRandom(seed * 53 + 11);
-    for (let i = 0; i < USERS; i++) {
-      const u = makeUser(random);
-      const profile: EngagementProfile = emptyProfile();
-      const histogram = new Array(24).fill(0);
-      const learner = ceiling && new CeilingLearner(ceiling.curves, ceiling.priors);
-      for (let d = 0; d < DAYS; d++) {
-        const weekday = (u.startWeekday + d) % 7;
-        const p = ALLOWED_HOURS.map((h) => truth(u, sc, weekday, h, d));
-        const block = BLOCKS.findIndex(([a, b]) => d + 1 >= a && d + 1 <= b);
-        const best = Math.max(...p);
-        const mean = p.reduce((a, b) => a + b, 0) / p.length;
-        const idx = (h: number) => ALLOWED_HOURS.indexOf(h);
-        // Baselines
-        expected.random[block]! += mean;
-        expected.oracle[block]! += best;
-        expected.fixed10[block]! += p[idx(10)]!;
-        let g = ALLOWED_HOURS[0]!;
-        for (const h of ALLOWED_HOURS)
-          if (prior.curve[weekday * 24 + h]! > prior.curve[weekday * 24 + g]!) g = h;
-        expected.globalBest[block]! += p[idx(g)]!;
-        let hist = 10;
-        for (const h of ALLOWED_HOURS) if (histogram[h] > histogram[hist]) hist = h;
-        expected.histogram[block]! += p[idx(hist)]!;
-        if (policyRandom() < p[idx(hist)]!) histogram[hist]++;
-        if (learner) {
-          const chosen = learner.choose(weekday >= 5);
-          expected.ceiling[block]! += p[chosen]!;
-          learner.observe(weekday >= 5, chosen, ceilingRandom() < p[chosen]!);
-        }
-        // Ours
-        const at = d * DAY;
-        const candidates = ALLOWED_HOURS.map((h) => ({ at: at + h * 3_600_000, slot: weekday * 24 + h }));
-        const sampled = (i + d) % 20 === 0;
-        const t0 = performance.now();
-        const decision = chooseSendTime(
-          candidates,
-          posterior(profile, prior),
-          prior,
-          profile,
-          policyRandom,
-          sampled ? 200 : 0,
-        );
-        latencies.push(performance.now() - t0);
-        const hour = decision.slot % 24;
-        if (!ALLOWED_HOURS.includes(hour)) violations++;
-        const truthChosen = p[idx(hour)]!;
-        expected.ours[block]! += truthChosen;
-        const opened = policyRandom() < truthChosen;
-        recordSend(profile, decision.slot, at + hour * 3_600_000, opened);
-        predicted += decision.engagementProbability;
-        realised += truthChosen;
-        predictedByBlock[block]! += decision.engagementProbability;
-        realisedByBlock[block]! += truthChosen;
-        const bin =
-          bins[Math.min(9, Math.floor(decision.engagementProbability * 10 * (TYPE === "push" ? 4 : 1)))]!;
-        bin.predicted += decision.engagementProbability;
-        bin.realised += truthChosen;
-        bin.n++;
-        if (sampled) {
-          confidenceSum += decision.confidence;
-          confidenceN++;
-          if (truthChosen >= 0.95 * best) confidenceHits++;
-        }
+    const newUser = (i: number) => ({
+      i,
+      u: makeUser(random),
+      profile: emptyProfile(),
+      histogram: new Array<number>(24).fill(0),
+      learner: ceiling && new CeilingLearner(ceiling.curves, ceiling.priors),
+    });
+    const sendDay = ({ i, u, profile, histogram, learner }: ReturnType<typeof newUser>, d: number) => {
+      const weekday = (u.startWeekday + d) % 7;
+      const p = ALLOWED_HOURS.map((h) => truth(u, sc, weekday, h, d));
+      const block = BLOCKS.findIndex(([a, b]) => d + 1 >= a && d + 1 <= b);
+      const best = Math.max(...p);
+      const mean = p.reduce((a, b) => a + b, 0) / p.length;
+      const idx = (h: number) => ALLOWED_HOURS.indexOf(h);
+      // Baselines
+      expected.random[block]! += mean;
+      expected.oracle[block]! += best;
+      expected.fixed10[block]! += p[idx(10)]!;
+      let g = ALLOWED_HOURS[0]!;
+      for (const h of ALLOWED_HOURS)
+        if (prior.curve[weekday * 24 + h]! > prior.curve[weekday * 24 + g]!) g = h;
+      expected.globalBest[block]! += p[idx(g)]!;
+      let hist = 10;
+      for (const h of ALLOWED_HOURS) if (histogram[h] > histogram[hist]) hist = h;
+      expected.histogram[block]! += p[idx(hist)]!;
+      if (policyRandom() < p[idx(hist)]!) histogram[hist]++;
+      if (learner) {
+        const chosen = learner.choose(weekday >= 5);
+        expected.ceiling[block]! += p[chosen]!;
+        learner.observe(weekday >= 5, chosen, ceilingRandom() < p[chosen]!);
       }
-      maxState = Math.max(maxState, serializeProfile(profile).length);
+      // Ours
+      const at = d * DAY;
+      const candidates = ALLOWED_HOURS.map((h) => ({ at: at + h * 3_600_000, slot: weekday * 24 + h }));
+      const sampled = (i + d) % 20 === 0;
+      const t0 = performance.now();
+      const decision = chooseSendTime(
+        candidates,
+        posterior(profile, prior),
+        prior,
+        profile,
+        policyRandom,
+        sampled ? 200 : 0,
+      );
+      latencies.push(performance.now() - t0);
+      const hour = decision.slot % 24;
+      if (!ALLOWED_HOURS.includes(hour)) violations++;
+      const truthChosen = p[idx(hour)]!;
+      expected.ours[block]! += truthChosen;
+      const opened = policyRandom() < truthChosen;
+      recordSend(profile, decision.slot, at + hour * 3_600_000, opened);
+      predicted += decision.engagementProbability;
+      realised += truthChosen;
+      predictedByBlock[block]! += decision.engagementProbability;
+      realisedByBlock[block]! += truthChosen;
+      const bin =
+        bins[Math.min(9, Math.floor(decision.engagementProbability * 10 * (TYPE === "push" ? 4 : 1)))]!;
+      bin.predicted += decision.engagementProbability;
+      bin.realised += truthChosen;
+      bin.n++;
+      if (sampled) {
+        confidenceSum += decision.confidence;
+        confidenceN++;
+        if (truthChosen >= 0.95 * best) confidenceHits++;
+      }
+    };
+    if (RETRAIN_EVERY > 0) {
+      // Day by day over all users, retraining as the service's Cron Trigger does: from the history
+      // population and everything the simulated users have done so far.
+      const users = Array.from({ length: USERS }, (_, i) => newUser(i));
+      for (let d = 0; d < DAYS; d++) {
+        if (d > 0 && d % RETRAIN_EVERY === 0)
+          prior = train([...trained.history, ...users.map((x) => x.profile)], `sim-${seed}-${d}`);
+        for (const user of users) sendDay(user, d);
+      }
+      for (const user of users) maxState = Math.max(maxState, serializeProfile(user.profile).length);
+    } else {
+      for (let i = 0; i < USERS; i++) {
+        const user = newUser(i);
+        for (let d = 0; d < DAYS; d++) sendDay(user, d);
+        maxState = Math.max(maxState, serializeProfile(user.profile).length);
+      }
     }
   }
   const G = (p: Policy) =>
