@@ -2,6 +2,7 @@
 //   npm run bench:sto -- [--users 2000] [--seeds 5] [--days 60] [--type both|push|email] [--scenario all|weak|...] [--ceiling]
 //   [--timing false]: without the timing shapes (the population curve and per-slot Beta alone)
 //   [--retrain-every N]: run all users day by day and retrain the prior every N days, as the Cron Trigger does
+//   [--holdout 0.1]: that share of sends goes to a random allowed hour, and retraining learns only from those
 // Users have latent hour-of-week open curves; every policy sends once a day inside the window
 // "the next day, minus quiet hours 22:00–08:00" (local hours 8..21) and sees the outcome.
 // G = (E_policy − E_random) / (E_oracle − E_random), from the true probabilities of the chosen hours.
@@ -36,6 +37,8 @@ const HISTORY_DAYS = 30;
 const CEILING = args.ceiling === "true";
 /** Retrain the prior every this many days from everyone's profiles so far (0: train once, up front). */
 const RETRAIN_EVERY = Number(args["retrain-every"] ?? 0);
+/** Share of sends placed at a random allowed hour; with --retrain-every, training learns from those only. */
+const HOLDOUT = Number(args.holdout ?? 0);
 const ALLOWED_HOURS = Array.from({ length: 14 }, (_, i) => 8 + i); // 08:00 … 21:00
 const DAY = 86_400_000;
 const BLOCKS: [number, number][] = [
@@ -193,14 +196,20 @@ function run(sc: Scenario) {
     const policyRandom = seededRandom(seed * 31 + 7);
     // Its own stream, so that running the ceiling does not change the other policies' draws.
     const ceilingRandom = seededRandom(seed * 53 + 11);
+    const holdoutRandom = seededRandom(seed * 71 + 3);
     const newUser = (i: number) => ({
       i,
       u: makeUser(random),
       profile: emptyProfile(),
       histogram: new Array<number>(24).fill(0),
       learner: ceiling && new CeilingLearner(ceiling.curves, ceiling.priors),
+      /** Only the sends placed at random (--holdout): what retraining learns from when asked. */
+      holdout: emptyProfile(),
     });
-    const sendDay = ({ i, u, profile, histogram, learner }: ReturnType<typeof newUser>, d: number) => {
+    const sendDay = (
+      { i, u, profile, histogram, learner, holdout }: ReturnType<typeof newUser>,
+      d: number,
+    ) => {
       const weekday = (u.startWeekday + d) % 7;
       const p = ALLOWED_HOURS.map((h) => truth(u, sc, weekday, h, d));
       const block = BLOCKS.findIndex(([a, b]) => d + 1 >= a && d + 1 <= b);
@@ -229,31 +238,31 @@ function run(sc: Scenario) {
       const candidates = ALLOWED_HOURS.map((h) => ({ at: at + h * 3_600_000, slot: weekday * 24 + h }));
       const sampled = (i + d) % 20 === 0;
       const t0 = performance.now();
-      const decision = chooseSendTime(
-        candidates,
-        posterior(profile, prior),
-        prior,
-        profile,
-        policyRandom,
-        sampled ? 200 : 0,
-      );
+      const post = posterior(profile, prior);
+      const decision = chooseSendTime(candidates, post, prior, profile, policyRandom, sampled ? 200 : 0);
       latencies.push(performance.now() - t0);
-      const hour = decision.slot % 24;
+      // A holdout send goes to a random allowed hour instead (its cost counts in ours).
+      const heldOut = HOLDOUT > 0 && holdoutRandom() < HOLDOUT;
+      const slot = heldOut
+        ? weekday * 24 + ALLOWED_HOURS[Math.floor(holdoutRandom() * ALLOWED_HOURS.length)]!
+        : decision.slot;
+      const probability = heldOut ? post.mean[slot]! : decision.engagementProbability;
+      const hour = slot % 24;
       if (!ALLOWED_HOURS.includes(hour)) violations++;
       const truthChosen = p[idx(hour)]!;
       expected.ours[block]! += truthChosen;
       const opened = policyRandom() < truthChosen;
-      recordSend(profile, decision.slot, at + hour * 3_600_000, opened);
-      predicted += decision.engagementProbability;
+      recordSend(profile, slot, at + hour * 3_600_000, opened);
+      if (heldOut) recordSend(holdout, slot, at + hour * 3_600_000, opened);
+      predicted += probability;
       realised += truthChosen;
-      predictedByBlock[block]! += decision.engagementProbability;
+      predictedByBlock[block]! += probability;
       realisedByBlock[block]! += truthChosen;
-      const bin =
-        bins[Math.min(9, Math.floor(decision.engagementProbability * 10 * (TYPE === "push" ? 4 : 1)))]!;
-      bin.predicted += decision.engagementProbability;
+      const bin = bins[Math.min(9, Math.floor(probability * 10 * (TYPE === "push" ? 4 : 1)))]!;
+      bin.predicted += probability;
       bin.realised += truthChosen;
       bin.n++;
-      if (sampled) {
+      if (sampled && !heldOut) {
         confidenceSum += decision.confidence;
         confidenceN++;
         if (truthChosen >= 0.95 * best) confidenceHits++;
@@ -265,7 +274,10 @@ function run(sc: Scenario) {
       const users = Array.from({ length: USERS }, (_, i) => newUser(i));
       for (let d = 0; d < DAYS; d++) {
         if (d > 0 && d % RETRAIN_EVERY === 0)
-          prior = train([...trained.history, ...users.map((x) => x.profile)], `sim-${seed}-${d}`);
+          prior = train(
+            [...trained.history, ...users.map((x) => (HOLDOUT > 0 ? x.holdout : x.profile))],
+            `sim-${seed}-${d}`,
+          );
         for (const user of users) sendDay(user, d);
       }
       for (const user of users) maxState = Math.max(maxState, serializeProfile(user.profile).length);
