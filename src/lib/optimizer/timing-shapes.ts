@@ -28,21 +28,29 @@ for (let center = 0; center < 24; center++)
     for (const amplitude of [0.2, 0.4, 0.8, 1.6])
       for (const weekendOffset of [0, 1, 2]) TIMING_SHAPES.push({ center, width, amplitude, weekendOffset });
 
-/** Relative rate per slot (not normalised) of each shape. */
-const CURVES: Float64Array[] = TIMING_SHAPES.map((shape) => {
-  const curve = new Float64Array(SLOTS);
-  for (let s = 0; s < SLOTS; s++) {
-    if (Number.isNaN(shape.center)) {
-      curve[s] = 1;
-      continue;
+let rawCurves: Float64Array[] | undefined;
+
+/**
+ * Relative rate per slot (not normalised) of each shape. Built on first use, not at module load:
+ * every isolate imports this module, and most requests never optimize a send time.
+ */
+function shapeCurves(): Float64Array[] {
+  rawCurves ??= TIMING_SHAPES.map((shape) => {
+    const curve = new Float64Array(SLOTS);
+    for (let s = 0; s < SLOTS; s++) {
+      if (Number.isNaN(shape.center)) {
+        curve[s] = 1;
+        continue;
+      }
+      const weekend = Math.floor(s / 24) >= 5;
+      const d = (s % 24) - shape.center - (weekend ? shape.weekendOffset : 0);
+      const wrapped = ((((d + 12) % 24) + 24) % 24) - 12;
+      curve[s] = Math.exp(shape.amplitude * Math.exp(-(wrapped * wrapped) / (2 * shape.width * shape.width)));
     }
-    const weekend = Math.floor(s / 24) >= 5;
-    const d = (s % 24) - shape.center - (weekend ? shape.weekendOffset : 0);
-    const wrapped = ((((d + 12) % 24) + 24) % 24) - 12;
-    curve[s] = Math.exp(shape.amplitude * Math.exp(-(wrapped * wrapped) / (2 * shape.width * shape.width)));
-  }
-  return curve;
-});
+    return curve;
+  });
+  return rawCurves;
+}
 
 /** Pseudo-sends at the population's rate that hold a user's level in place while data is thin. */
 const LEVEL_STRENGTH = 30;
@@ -60,7 +68,7 @@ export interface TimingModel {
 
 /** Each shape's curve scaled so that a send placed like the population's averages 1. */
 function normalisedCurves(sendShare: number[]): Float64Array[] {
-  return CURVES.map((curve) => {
+  return shapeCurves().map((curve) => {
     let mean = 0;
     for (let s = 0; s < SLOTS; s++) mean += sendShare[s]! * curve[s]!;
     return curve.map((c) => c / (mean || 1));
