@@ -252,7 +252,9 @@ function run(sc: Scenario) {
       const truthChosen = p[idx(hour)]!;
       expected.ours[block]! += truthChosen;
       const opened = policyRandom() < truthChosen;
-      recordSend(profile, slot, at + hour * 3_600_000, opened);
+      // As the service records it: personal when the hour came from the user's own history.
+      const personal = !heldOut && (decision.source === "model" || decision.source === "segment");
+      recordSend(profile, slot, at + hour * 3_600_000, opened, personal);
       if (heldOut) recordSend(holdout, slot, at + hour * 3_600_000, opened);
       predicted += probability;
       realised += truthChosen;

@@ -523,6 +523,56 @@ describe("send-time optimization", () => {
     ]);
   });
 
+  it("marks sends whose hour the optimizer chose from the user's history as personal", async () => {
+    const t = await createTenant();
+    await berlinUser(t, "p");
+    await call("POST", "/v1/engagement", {
+      key: t.apiKey,
+      body: { events: eveningHistory("p", "digest", Date.now()) },
+    });
+    await call("POST", "/v1/optimization/train", { key: t.apiKey });
+    const optimized = await call<{ id: string; sendTimeSource: string }>("POST", "/v1/schedules", {
+      key: t.apiKey,
+      body: { userId: "p", notificationId: "digest", sendTime: { optimize: true } },
+    });
+    expect(optimized.body.sendTimeSource).toBe("model");
+    const fixed = await call<{ id: string }>("POST", "/v1/schedules", {
+      key: t.apiKey,
+      body: {
+        userId: "p",
+        notificationId: "digest",
+        scheduledTime: new Date(Date.now() + DAY).toISOString(),
+      },
+    });
+    // The tenant reports both as sent, and the optimized one as opened.
+    const at = new Date().toISOString();
+    const report = (scheduleId: string, event: string) => ({
+      userId: "p",
+      notificationType: "digest",
+      event,
+      at,
+      scheduleId,
+    });
+    await call("POST", "/v1/engagement", {
+      key: t.apiKey,
+      body: {
+        events: [
+          report(optimized.body.id, "sent"),
+          report(fixed.body.id, "sent"),
+          report(optimized.body.id, "opened"),
+        ],
+      },
+    });
+    const profile = await call<{ profiles: { sends: number; personalSends: number }[] }>(
+      "GET",
+      "/v1/users/p/engagement-profile",
+      { key: t.apiKey },
+    );
+    expect(profile.body.profiles).toHaveLength(1);
+    expect(profile.body.profiles[0]!.personalSends).toBeCloseTo(1, 2);
+    expect(profile.body.profiles[0]!.sends).toBeGreaterThan(60);
+  });
+
   it("the Cron Trigger retrains at the top of the hour for tenants with new engagement", async () => {
     const t = await createTenant();
     await berlinUser(t, "hourly");

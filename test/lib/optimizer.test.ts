@@ -8,6 +8,7 @@ import {
 } from "../../src/lib/optimizer/experiments";
 import { fitPrior, posterior } from "../../src/lib/optimizer/model";
 import {
+  type EngagementProfile,
   emptyProfile,
   HALF_LIFE_MS,
   parseProfile,
@@ -19,6 +20,7 @@ import {
 } from "../../src/lib/optimizer/profile";
 import { seededRandom } from "../../src/lib/optimizer/random";
 import { candidateInstants, resolveSendTime, slotOf } from "../../src/lib/optimizer/resolve";
+import { trainModel } from "../../src/lib/optimizer/train";
 
 const flatCounts = (value: number) => new Array(SLOTS).fill(value);
 
@@ -35,14 +37,33 @@ describe("engagement profile", () => {
     expect(p.opens[20]).toBe(1);
   });
 
-  it("stays small: a profile with every slot used serializes within 4 KB and reads back", () => {
+  it("stays small: a profile with every slot used, personal sends too, serializes within 4 KB and reads back", () => {
     const p = emptyProfile();
     const random = seededRandom(1);
-    for (let i = 0; i < 5000; i++) recordSend(p, i % SLOTS, i * 3_600_000, random() < 0.2);
+    for (let i = 0; i < 5000; i++) recordSend(p, i % SLOTS, i * 3_600_000, random() < 0.2, i % 2 === 0);
     const text = serializeProfile(p);
     expect(text.length).toBeLessThan(4096);
     const back = parseProfile(text);
     expect(totals(back).sends).toBeCloseTo(totals(p).sends, 1);
+    expect(totals(back).personalSends).toBeCloseTo(totals(p).personalSends, 1);
+    expect(totals(p).personalSends).toBeCloseTo(totals(p).sends / 2, 0);
+  });
+
+  it("keeps the personal part (hours the optimizer chose from the user's history) apart, decayed alike", () => {
+    const p = emptyProfile();
+    recordSend(p, 10, 0, true, true);
+    recordSend(p, 11, 0, false, true);
+    recordSend(p, 20, HALF_LIFE_MS, false);
+    expect(p.personalSends[10]).toBeCloseTo(0.5, 6);
+    expect(p.personalOpens[10]).toBeCloseTo(0.5, 6);
+    expect(p.personalSends[20]).toBe(0);
+    recordOpen(p, 11, 0, true);
+    expect(p.personalOpens[11]).toBeCloseTo(0.5, 6);
+    // A profile stored before personal counts existed reads as having none.
+    const legacy = parseProfile(JSON.stringify({ v: 1, t: 5, s: "1,2", o: "1," }));
+    expect(legacy.personalSends).toHaveLength(SLOTS);
+    expect(totals(legacy).personalSends).toBe(0);
+    expect(serializeProfile(legacy)).not.toContain("ps");
   });
 });
 
@@ -53,6 +74,28 @@ describe("the model on hand-computable cases", () => {
     const prior = fitPrior(sends, opens, "t");
     // Every slot 5 %: the curve is flat at 5 % (smoothing of a flat curve is flat).
     for (const c of prior.curve) expect(c).toBeCloseTo(0.05, 2);
+  });
+
+  it("trains the population curve without the sends the optimizer placed from users' own history", () => {
+    // Everyone was sent to at random hours with 5 % opens; then each of 100 users who opens at
+    // 19:00 Monday got 20 personal sends there. Pooled, 19:00 would look like a great hour.
+    const history = () => {
+      const p = emptyProfile();
+      for (let s = 0; s < SLOTS; s++) recordSend(p, s, 0, s % 20 === 0);
+      return p;
+    };
+    const plain = Array.from({ length: 100 }, history);
+    const optimized = Array.from({ length: 100 }, () => {
+      const p = history();
+      for (let i = 0; i < 20; i++) recordSend(p, 19, 0, i % 2 === 0, true);
+      return p;
+    });
+    const curve = (profiles: EngagementProfile[]) => trainModel(profiles, "t").prior.curve;
+    expect(curve(optimized)).toEqual(curve(plain));
+    // The same sends not marked personal do move it.
+    const { personalSends, personalOpens } = emptyProfile();
+    const unmarked = optimized.map((p) => ({ ...p, personalSends, personalOpens }));
+    expect(curve(unmarked)[19]!).toBeGreaterThan(curve(plain)[19]! * 2);
   });
 
   it("a user without data gets the population curve; a user's clear evidence moves their curve", () => {

@@ -27,7 +27,13 @@ type SendRow = {
   at: number;
   opened: number;
   folded: number;
+  /** 1 when the optimizer chose the hour from this user's own history (its schedule's source). */
+  personal: number;
 };
+
+const SEND_COLUMNS = `e.send_key, e.slot, e.zone, e.at, e.opened, e.folded,
+  COALESCE((SELECT s.send_time_source IN ('model', 'segment') FROM schedules s WHERE s.id = e.send_key), 0)
+    AS personal`;
 
 function slotOfSend(send: SendRow): number {
   return send.slot ?? slotOf(send.at, send.zone ?? "UTC");
@@ -142,15 +148,12 @@ export class EngagementStore {
       } else if (e.event === "opened" || e.event === "clicked") {
         const send = e.sendKey
           ? this.sql
-              .exec<SendRow>(
-                "SELECT send_key, slot, zone, at, opened, folded FROM engagement_sends WHERE send_key = ?",
-                e.sendKey,
-              )
+              .exec<SendRow>(`SELECT ${SEND_COLUMNS} FROM engagement_sends e WHERE e.send_key = ?`, e.sendKey)
               .toArray()[0]
           : this.sql
               .exec<SendRow>(
-                `SELECT send_key, slot, zone, at, opened, folded FROM engagement_sends
-                 WHERE type = ? AND at <= ? AND opened = 0 ORDER BY at DESC LIMIT 1`,
+                `SELECT ${SEND_COLUMNS} FROM engagement_sends e
+                 WHERE e.type = ? AND e.at <= ? AND e.opened = 0 ORDER BY e.at DESC LIMIT 1`,
                 e.type,
                 e.at,
               )
@@ -160,7 +163,7 @@ export class EngagementStore {
         this.sql.exec("UPDATE engagement_sends SET opened = 1 WHERE send_key = ?", send.send_key);
         const profile = profileOf(e.type);
         // A send folded already counted as unopened; one not folded yet is folded as opened now.
-        if (send.folded) recordOpen(profile, slotOfSend(send), send.at);
+        if (send.folded) recordOpen(profile, slotOfSend(send), send.at, send.personal === 1);
         else this.#fold(e.type, profile);
       }
     }
@@ -192,12 +195,12 @@ export class EngagementStore {
   #fold(type: string, profile: EngagementProfile): boolean {
     const rows = this.sql
       .exec<SendRow>(
-        "SELECT send_key, slot, zone, at, opened, folded FROM engagement_sends WHERE type = ? AND folded = 0 ORDER BY at",
+        `SELECT ${SEND_COLUMNS} FROM engagement_sends e WHERE e.type = ? AND e.folded = 0 ORDER BY e.at`,
         type,
       )
       .toArray();
     if (rows.length === 0) return false;
-    for (const r of rows) recordSend(profile, slotOfSend(r), r.at, r.opened === 1);
+    for (const r of rows) recordSend(profile, slotOfSend(r), r.at, r.opened === 1, r.personal === 1);
     this.sql.exec("UPDATE engagement_sends SET folded = 1 WHERE type = ? AND folded = 0", type);
     return true;
   }

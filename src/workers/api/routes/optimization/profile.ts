@@ -16,6 +16,10 @@ const ProfileSchema = z
         notificationType: z.string(),
         sends: z.number().openapi({ description: "Decayed sends (half-life 45 days)" }),
         opens: z.number(),
+        personalSends: z.number().openapi({
+          description:
+            "Of the sends, those whose hour the optimizer chose from this user's own history (source model or segment); training leaves them out of the population curve",
+        }),
         asOf: z.string().nullable(),
         hourOfWeek: z.array(z.number().nullable()).openapi({
           description: "168 predicted open rates, Monday 00:00 first (null without a trained model)",
@@ -59,6 +63,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
           notificationType: e.type,
           sends: round(t.sends),
           opens: round(t.opens),
+          personalSends: round(t.personalSends),
           asOf: e.profile.asOf ? new Date(e.profile.asOf).toISOString() : null,
           hourOfWeek: e.posterior ? e.posterior.mean.map(round) : e.profile.sends.map(() => null),
           priorStrength: e.posterior ? round(e.posterior.strength) : null,
