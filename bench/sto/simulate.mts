@@ -3,6 +3,8 @@
 //   [--timing false]: without the timing shapes (the population curve and per-slot Beta alone)
 //   [--retrain-every N]: run all users day by day and retrain the prior every N days, as the Cron Trigger does
 //   [--holdout 0.1]: that share of sends goes to a random allowed hour, and retraining learns only from those
+//   [--other-type-days N]: every user already has N days of random-hour sends of the other type (the
+//     same person: same bumps and phase, the other type's base rate and hour shift), which ours may use
 // Users have latent hour-of-week open curves; every policy sends once a day inside the window
 // "the next day, minus quiet hours 22:00–08:00" (local hours 8..21) and sees the outcome.
 // G = (E_policy − E_random) / (E_oracle − E_random), from the true probabilities of the chosen hours.
@@ -39,6 +41,8 @@ const CEILING = args.ceiling === "true";
 const RETRAIN_EVERY = Number(args["retrain-every"] ?? 0);
 /** Share of sends placed at a random allowed hour; with --retrain-every, training learns from those only. */
 const HOLDOUT = Number(args.holdout ?? 0);
+/** Days of the other notification type's history each user brings (0: none). */
+const OTHER_TYPE_DAYS = Number(args["other-type-days"] ?? 0);
 const ALLOWED_HOURS = Array.from({ length: 14 }, (_, i) => 8 + i); // 08:00 … 21:00
 const DAY = 86_400_000;
 const BLOCKS: [number, number][] = [
@@ -75,6 +79,8 @@ const BUMPS = [
 
 interface SimUser {
   base: number;
+  /** The same person's base rate for the other notification type (same draw, its median). */
+  otherBase: number;
   bumps: number[];
   shift: number;
   startWeekday: number;
@@ -83,7 +89,10 @@ interface SimUser {
 
 function makeUser(random: () => number): SimUser {
   const median = TYPE === "push" ? 0.05 : 0.2;
-  const logit = Math.log(median / (1 - median)) + 0.8 * sampleNormal(random);
+  const otherMedian = TYPE === "push" ? 0.2 : 0.05;
+  const z = sampleNormal(random);
+  const logit = Math.log(median / (1 - median)) + 0.8 * z;
+  const otherLogit = Math.log(otherMedian / (1 - otherMedian)) + 0.8 * z;
   const pick = () => {
     let r = random();
     for (const b of BUMPS) {
@@ -95,6 +104,7 @@ function makeUser(random: () => number): SimUser {
   const bumps = random() < 0.4 ? [pick(), pick()] : [pick()];
   return {
     base: 1 / (1 + Math.exp(-logit)),
+    otherBase: 1 / (1 + Math.exp(-otherLogit)),
     bumps,
     shift: sampleNormal(random) + (TYPE === "email" ? 1 : 0),
     startWeekday: Math.floor(random() * 7),
@@ -161,6 +171,7 @@ function ceilingCurves(sc: Scenario) {
   const curves = grid.map((h) => {
     const u: SimUser = {
       base: 1 / (1 + Math.exp(-h.baseLogit)),
+      otherBase: 0,
       bumps: h.bumps,
       shift: h.shift,
       startWeekday: 0,
@@ -197,17 +208,34 @@ function run(sc: Scenario) {
     // Its own stream, so that running the ceiling does not change the other policies' draws.
     const ceilingRandom = seededRandom(seed * 53 + 11);
     const holdoutRandom = seededRandom(seed * 71 + 3);
-    const newUser = (i: number) => ({
-      i,
-      u: makeUser(random),
+    const otherRandom = seededRandom(seed * 97 + 5);
+    /** The user's other notification type: N days before day 0, one send a day at a random hour. */
+    const otherTypeHistory = (u: SimUser): EngagementProfile[] => {
+      if (OTHER_TYPE_DAYS <= 0) return [];
+      const other = { ...u, base: u.otherBase, shift: u.shift + (TYPE === "push" ? 1 : -1) };
+      const stationary: Scenario = { name: sc.name, amplitude: sc.amplitude };
+      const profile = emptyProfile();
+      for (let d = -OTHER_TYPE_DAYS; d < 0; d++) {
+        const weekday = (((u.startWeekday + d) % 7) + 7) % 7;
+        const hour = ALLOWED_HOURS[Math.floor(otherRandom() * ALLOWED_HOURS.length)]!;
+        const opened = otherRandom() < truth(other, stationary, weekday, hour, 0);
+        recordSend(profile, weekday * 24 + hour, d * DAY + hour * 3_600_000, opened);
+      }
+      return [profile];
+    };
+    const newUser = (i: number) => {
+      const u = makeUser(random);
+      return { i, u, related: otherTypeHistory(u), ...userState() };
+    };
+    const userState = () => ({
       profile: emptyProfile(),
       histogram: new Array<number>(24).fill(0),
-      learner: ceiling && new CeilingLearner(ceiling.curves, ceiling.priors),
+      learner: ceiling ? new CeilingLearner(ceiling.curves, ceiling.priors) : undefined,
       /** Only the sends placed at random (--holdout): what retraining learns from when asked. */
       holdout: emptyProfile(),
     });
     const sendDay = (
-      { i, u, profile, histogram, learner, holdout }: ReturnType<typeof newUser>,
+      { i, u, related, profile, histogram, learner, holdout }: ReturnType<typeof newUser>,
       d: number,
     ) => {
       const weekday = (u.startWeekday + d) % 7;
@@ -238,7 +266,7 @@ function run(sc: Scenario) {
       const candidates = ALLOWED_HOURS.map((h) => ({ at: at + h * 3_600_000, slot: weekday * 24 + h }));
       const sampled = (i + d) % 20 === 0;
       const t0 = performance.now();
-      const post = posterior(profile, prior);
+      const post = posterior(profile, prior, related);
       const decision = chooseSendTime(candidates, post, prior, profile, policyRandom, sampled ? 200 : 0);
       latencies.push(performance.now() - t0);
       // A holdout send goes to a random allowed hour instead (its cost counts in ours).

@@ -179,6 +179,23 @@ describe("send-time optimization", () => {
     const early = await ask("early");
     expect(early.body.source).toBe("segment");
     expect(early.body.localTime).toMatch(/T(07|08|09):00:00\.000(Z|\+00:00)$/);
+    // No news yet, but three mornings of opened digests (and unopened evening ones): the digests
+    // say which kind of person this is.
+    const digests: Record<string, unknown>[] = [];
+    for (let d = 1; d <= 3; d++) {
+      for (const hour of [8, 19]) {
+        const at = new Date(Math.floor(now / DAY) * DAY - d * DAY + hour * HOUR).toISOString();
+        const sendId = `x${d}-${hour}`;
+        digests.push({ userId: "crossover", notificationType: "digest", event: "sent", at, sendId });
+        if (hour === 8)
+          digests.push({ userId: "crossover", notificationType: "digest", event: "opened", at, sendId });
+      }
+    }
+    await call("POST", "/v1/engagement", { key: t.apiKey, body: { events: digests } });
+    const crossover = await ask("crossover");
+    expect(crossover.body.source).toBe("segment");
+    expect(crossover.body.localTime).toMatch(/T(07|08|09):00:00\.000(Z|\+00:00)$/);
+    expect(crossover.body.explanation).toContain("other notification types");
   });
 
   it("learns a user's evening habit and explains it; never inside quiet hours or past notAfter", async () => {

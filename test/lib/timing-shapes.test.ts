@@ -50,6 +50,22 @@ describe("timing shapes", () => {
     expect(tilt[3 * 24 + 19]!).toBeGreaterThan(1.2);
   });
 
+  it("another notification type's history tilts the timing too, less than the same history of this type", () => {
+    const model = fitTimingModel(population("sharp", 1))!;
+    const evening = emptyProfile();
+    for (let d = 0; d < 7; d++) {
+      recordSend(evening, 24 + 20, d * DAY, true);
+      recordSend(evening, 24 + 9, d * DAY, false);
+    }
+    const own = timingTilt(evening, model);
+    const related = timingTilt(emptyProfile(), model, [evening]);
+    expect(related[24 + 20]!).toBeGreaterThan(1.2);
+    expect(related[24 + 20]!).toBeLessThan(own[24 + 20]!);
+    expect(related[24 + 9]!).toBeLessThan(1);
+    // A related profile without sends says nothing.
+    for (const t of timingTilt(emptyProfile(), model, [emptyProfile()])) expect(t).toBeCloseTo(1, 9);
+  });
+
   it("learns from the population how sharp users' timing is", () => {
     const sharp = fitTimingModel(population("sharp", 2))!;
     const flat = fitTimingModel(population("flat", 2))!;

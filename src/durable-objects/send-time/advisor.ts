@@ -68,8 +68,9 @@ export class SendTimeAdvisor {
         timezone: zone,
       };
     }
+    const { profile, related } = this.engagement.profileWithRelated(query.type);
     const decision = resolveSendTime(
-      this.engagement.profile(query.type),
+      profile,
       prior,
       query.notBefore,
       query.notAfter,
@@ -87,16 +88,24 @@ export class SendTimeAdvisor {
           : [],
       },
       hash32(`${userId}|${query.type}|${query.notBefore}`),
+      related,
     );
     return decision ? { ...decision, localTime: formatLocal(decision.at, zone), timezone: zone } : null;
   }
 
   profiles(prior: Prior | null, zone: string) {
-    return this.engagement.all().map(({ type, profile }) => ({
+    const all = this.engagement.all();
+    return all.map(({ type, profile }) => ({
       type,
       zone,
       profile,
-      posterior: prior ? posterior(profile, prior) : null,
+      posterior: prior
+        ? posterior(
+            profile,
+            prior,
+            all.filter((other) => other.type !== type).map((other) => other.profile),
+          )
+        : null,
     }));
   }
 

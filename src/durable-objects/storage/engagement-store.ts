@@ -1,6 +1,7 @@
 import { ENGAGEMENT_DDL } from "../../lib/db/user-schema";
 import {
   type EngagementProfile,
+  emptyProfile,
   mergeProfiles,
   parseProfile,
   recordOpen,
@@ -99,11 +100,17 @@ export class EngagementStore {
     );
   }
 
-  /** The profile of a notification type with every send folded in; "*" is all types together. */
-  profile(type: string): EngagementProfile {
-    this.#importDeliveries();
-    if (type === "*") return mergeProfiles(this.#types().map((t) => this.#current(t)));
-    return this.#current(type);
+  /**
+   * The profile of a notification type and the user's profiles of their other types, which inform
+   * the user's timing when this type has little history ("*" has none: it is all of them).
+   */
+  profileWithRelated(type: string): { profile: EngagementProfile; related: EngagementProfile[] } {
+    const all = this.all();
+    if (type === "*") return { profile: mergeProfiles(all.map((p) => p.profile)), related: [] };
+    return {
+      profile: all.find((p) => p.type === type)?.profile ?? emptyProfile(),
+      related: all.filter((p) => p.type !== type).map((p) => p.profile),
+    };
   }
 
   /** Every notification type of the user with its profile. */

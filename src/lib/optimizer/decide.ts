@@ -64,12 +64,12 @@ export function chooseSendTime(
     }
     if (chosen >= 0.95 * max) within++;
   }
-  // A little history already moves a user among the timing shapes ("segment"), but too little to
-  // call the answer the user's own.
+  // A little history, or history with other notification types, already moves a user among the
+  // timing shapes ("segment"), but is too little to call the answer the user's own.
   const source: SendTimeSource =
     post.evidence >= MIN_USER_EVIDENCE
       ? "model"
-      : post.evidence > 0 && prior.timing
+      : (post.evidence > 0 || post.relatedEvidence > 0) && prior.timing
         ? "segment"
         : prior.source;
   return {
@@ -78,7 +78,7 @@ export function chooseSendTime(
     engagementProbability: post.mean[best.slot]!,
     confidence: confidenceDraws > 0 ? within / confidenceDraws : Number.NaN,
     source,
-    explanation: explain(best.slot, profile, source),
+    explanation: explain(best.slot, profile, source, post.evidence === 0),
     alternatives: candidates
       .map((c) => ({ ...c, probability: post.mean[c.slot]! }))
       .sort((a, b) => b.probability - a.probability)
@@ -99,8 +99,16 @@ function daypartOf(slot: number) {
 }
 
 /** "7 of 11 evening sends opened vs 1 of 9 morning ones", from the user's own (decayed) counts. */
-function explain(slot: number, profile: EngagementProfile, source: SendTimeSource): string {
+function explain(
+  slot: number,
+  profile: EngagementProfile,
+  source: SendTimeSource,
+  noOwnHistory: boolean,
+): string {
   const hour = `${String(slot % 24).padStart(2, "0")}:00`;
+  if (source === "segment" && noOwnHistory) {
+    return `${hour}: no history of this notification type for this user yet; when they engage with the tenant's other notification types, and the timing patterns of this tenant's users, decide.`;
+  }
   if (source === "segment") {
     return `${hour}: little history for this user yet, so the timing patterns of this tenant's users that fit it best decide.`;
   }

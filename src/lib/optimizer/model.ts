@@ -1,4 +1,4 @@
-import { type EngagementProfile, SLOTS } from "./profile";
+import { type EngagementProfile, SLOTS, totals } from "./profile";
 import { type TimingModel, timingTilt } from "./timing-shapes";
 
 /**
@@ -80,6 +80,8 @@ export interface Posterior {
   strength: number;
   /** Decayed sends behind it (0 for a user never sent to). */
   evidence: number;
+  /** Decayed sends of the user's other notification types that informed the timing. */
+  relatedEvidence: number;
 }
 
 const MIN_STRENGTH = 20;
@@ -87,7 +89,15 @@ const MAX_STRENGTH = 400;
 const TYPICAL_SCATTER = 0.25;
 const PRIOR_SCATTER_WEIGHT = 60;
 
-export function posterior(profile: EngagementProfile, prior: Prior): Posterior {
+/**
+ * `related`: the user's profiles of other notification types. They inform only the user's timing
+ * (through the timing shapes), never this type's level or slot counts.
+ */
+export function posterior(
+  profile: EngagementProfile,
+  prior: Prior,
+  related: EngagementProfile[] = [],
+): Posterior {
   const n = smooth(profile.sends);
   const k = smooth(profile.opens);
   let sends = 0;
@@ -100,7 +110,7 @@ export function posterior(profile: EngagementProfile, prior: Prior): Posterior {
   // population's (their posterior over the timing shapes) once the timing shapes are trained.
   let shape = prior.curve.map((c) => c / prior.mean);
   if (prior.timing) {
-    const tilt = timingTilt(profile, prior.timing);
+    const tilt = timingTilt(profile, prior.timing, related);
     shape = shape.map((c, s) => c * tilt[s]!);
   }
   // The user's level is opens over the opens the shape expects where the sends went: sends placed
@@ -136,5 +146,6 @@ export function posterior(profile: EngagementProfile, prior: Prior): Posterior {
     beta[s] = Math.max(0, n[s]! - k[s]!) + strength * (1 - mu[s]!);
     mean[s] = alpha[s]! / (alpha[s]! + beta[s]!);
   }
-  return { alpha, beta, mean, userRate, strength, evidence: sends };
+  const relatedEvidence = prior.timing ? related.reduce((sum, p) => sum + totals(p).sends, 0) : 0;
+  return { alpha, beta, mean, userRate, strength, evidence: sends, relatedEvidence };
 }

@@ -56,8 +56,12 @@ export function candidateInstants(notBefore: number, notAfter: number, c: SendCo
 
 const FLAT = fitPrior(new Array(SLOTS).fill(0), new Array(SLOTS).fill(0), "flat");
 
+/** Local hour of the answer when there is neither a trained prior nor user data. */
+const FALLBACK_HOUR = 10;
+
 /**
  * The best allowed instant in [notBefore, notAfter] for this user, or null when nothing is allowed.
+ * `related` are the user's profiles of other notification types (they inform the timing only).
  * Without a trained prior and without user data the answer is the fallback local hour (10:00 in
  * the window, else the first allowed time). The random draws behind `confidence` are seeded, so the
  * same question gets the same answer.
@@ -69,11 +73,12 @@ export function resolveSendTime(
   notAfter: number,
   constraints: SendConstraints,
   seed: number,
-  fallbackHour = 10,
+  related: EngagementProfile[] = [],
 ): Decision | null {
   const candidates = candidateInstants(notBefore, notAfter, constraints);
   if (candidates.length === 0) return null;
-  const post = posterior(profile, prior ?? FLAT);
+  const fallbackHour = FALLBACK_HOUR;
+  const post = posterior(profile, prior ?? FLAT, related);
   if (!prior && post.evidence < 3) {
     const pick = candidates.find((c) => c.slot % 24 === fallbackHour) ?? candidates[0]!;
     return {

@@ -1,4 +1,4 @@
-import { type EngagementProfile, emptyProfile, SLOTS } from "./profile";
+import { type EngagementProfile, emptyProfile, SLOTS, totals } from "./profile";
 
 /**
  * The middle level of user ← timing shape ← global: a fixed dictionary of plausible timing
@@ -130,10 +130,31 @@ function normaliseLog(logs: Float64Array, weights: number[]): Float64Array {
   return out;
 }
 
-/** The user's expected open rate per slot under their posterior over the shapes. */
-function timingRates(profile: EngagementProfile, model: TimingModel): number[] {
+/**
+ * How much a send of another notification type says about this type's timing, relative to one of
+ * this type: people keep their hours across channels, but not exactly (email may be read an hour
+ * later than push), so the other types' evidence counts for less.
+ */
+export const RELATED_WEIGHT = 0.5;
+
+/**
+ * The user's expected open rate per slot under their posterior over the shapes. `related` are the
+ * user's profiles of other notification types: each has its own level, and their likelihoods join
+ * this type's, discounted.
+ */
+function timingRates(
+  profile: EngagementProfile,
+  model: TimingModel,
+  related: EngagementProfile[] = [],
+): number[] {
   const curves = curvesFor(model);
   const { levels, logLikelihoods } = fitShapes(profile, curves, model.rate);
+  for (const other of related) {
+    const { sends, opens } = totals(other);
+    if (sends < 1e-6) continue;
+    const otherLikelihoods = fitShapes(other, curves, opens / sends).logLikelihoods;
+    for (let h = 0; h < curves.length; h++) logLikelihoods[h]! += RELATED_WEIGHT * otherLikelihoods[h]!;
+  }
   const post = normaliseLog(logLikelihoods, model.weights);
   const rates = new Array<number>(SLOTS).fill(0);
   post.forEach((w, h) => {
@@ -151,13 +172,17 @@ const populationRates = new WeakMap<TimingModel, number[]>();
  * sends): the posterior's rates over those of a user with no history. A user with no history gets
  * exactly 1 everywhere, so the population curve, with its weekday detail, still decides for them.
  */
-export function timingTilt(profile: EngagementProfile, model: TimingModel): number[] {
+export function timingTilt(
+  profile: EngagementProfile,
+  model: TimingModel,
+  related: EngagementProfile[] = [],
+): number[] {
   let base = populationRates.get(model);
   if (!base) {
     base = timingRates(emptyProfile(), model);
     populationRates.set(model, base);
   }
-  const rates = timingRates(profile, model);
+  const rates = timingRates(profile, model, related);
   const tilt = rates.map((r, s) => r / base[s]!);
   let mean = 0;
   for (let s = 0; s < SLOTS; s++) mean += model.sendShare[s]! * tilt[s]!;
