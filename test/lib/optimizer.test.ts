@@ -76,7 +76,7 @@ describe("the model on hand-computable cases", () => {
     for (const c of prior.curve) expect(c).toBeCloseTo(0.05, 2);
   });
 
-  it("trains the population curve without the sends the optimizer placed from users' own history", () => {
+  it("trains without the sends the optimizer placed from users' own history", () => {
     // Everyone was sent to at random hours with 5 % opens; then each of 100 users who opens at
     // 19:00 Monday got 20 personal sends there. Pooled, 19:00 would look like a great hour.
     const history = () => {
@@ -92,6 +92,8 @@ describe("the model on hand-computable cases", () => {
     });
     const curve = (profiles: EngagementProfile[]) => trainModel(profiles, "t").prior.curve;
     expect(curve(optimized)).toEqual(curve(plain));
+    // The timing shapes too: the whole model is the one the plain sends give.
+    expect(trainModel(optimized, "t")).toEqual(trainModel(plain, "t"));
     // The same sends not marked personal do move it.
     const { personalSends, personalOpens } = emptyProfile();
     const unmarked = optimized.map((p) => ({ ...p, personalSends, personalOpens }));

@@ -114,6 +114,18 @@ export function totals(p: EngagementProfile): { sends: number; opens: number; pe
   return { sends, opens, personalSends };
 }
 
+/** The part of a profile whose send hours did not depend on the user's own history. */
+export function withoutPersonal(p: EngagementProfile): EngagementProfile {
+  const zeros = new Array<number>(SLOTS).fill(0);
+  return {
+    asOf: p.asOf,
+    sends: p.sends.map((n, s) => Math.max(0, n - p.personalSends[s]!)),
+    opens: p.opens.map((k, s) => Math.max(0, k - p.personalOpens[s]!)),
+    personalSends: zeros,
+    personalOpens: [...zeros],
+  };
+}
+
 /** Several profiles as one (all notification types of a user), decayed to the newest of them. */
 export function mergeProfiles(profiles: EngagementProfile[]): EngagementProfile {
   const merged = emptyProfile();
