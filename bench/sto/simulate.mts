@@ -1,7 +1,8 @@
 // Send-time optimization against known ground truth (send-time issue). Deterministic per seed.
 //   npm run bench:sto -- [--users 2000] [--seeds 5] [--days 60] [--type both|push|email] [--scenario all|weak|...] [--ceiling]
 //   [--timing false]: without the timing shapes (the population curve and per-slot Beta alone)
-//   [--retrain-every N]: run all users day by day and retrain the prior every N days, as the Cron Trigger does
+//   [--retrain-every 10]: run all users day by day and retrain the prior every N days, as the service's
+//     Cron Trigger retrains it (the default); 0 trains once, on the history population, before day 1
 //   [--holdout 0.1]: that share of sends goes to a random allowed hour, and retraining learns only from those
 //   [--other-type-days N]: every user already has N days of random-hour sends of the other type (the
 //     same person: same bumps and phase, the other type's base rate and hour shift), which ours may use
@@ -38,7 +39,7 @@ const HISTORY_DAYS = 30;
 /** Also run the model-aware Bayesian reference (slow: about 3,000 hypotheses per user). */
 const CEILING = args.ceiling === "true";
 /** Retrain the prior every this many days from everyone's profiles so far (0: train once, up front). */
-const RETRAIN_EVERY = Number(args["retrain-every"] ?? 0);
+const RETRAIN_EVERY = Number(args["retrain-every"] ?? 10);
 /** Share of sends placed at a random allowed hour; with --retrain-every, training learns from those only. */
 const HOLDOUT = Number(args.holdout ?? 0);
 /** Days of the other notification type's history each user brings (0: none). */
