@@ -14,8 +14,8 @@ export interface EngagementProfile {
   opens: number[];
   /**
    * The part of `sends` and `opens` whose hour the optimizer chose from this user's own history
-   * (source model or segment). Training leaves it out of the population curve: those hours were
-   * picked because this user likes them, so pooled, they would over-credit the hours themselves.
+   * (source model or segment). Training leaves it out: those hours were picked because this user
+   * likes them, so pooled, they would over-credit the hours themselves.
    */
   personalSends: number[];
   personalOpens: number[];
@@ -116,13 +116,11 @@ export function totals(p: EngagementProfile): { sends: number; opens: number; pe
 
 /** The part of a profile whose send hours did not depend on the user's own history. */
 export function withoutPersonal(p: EngagementProfile): EngagementProfile {
-  const zeros = new Array<number>(SLOTS).fill(0);
   return {
+    ...emptyProfile(),
     asOf: p.asOf,
     sends: p.sends.map((n, s) => Math.max(0, n - p.personalSends[s]!)),
     opens: p.opens.map((k, s) => Math.max(0, k - p.personalOpens[s]!)),
-    personalSends: zeros,
-    personalOpens: [...zeros],
   };
 }
 

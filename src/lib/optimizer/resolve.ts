@@ -77,17 +77,16 @@ export function resolveSendTime(
 ): Decision | null {
   const candidates = candidateInstants(notBefore, notAfter, constraints);
   if (candidates.length === 0) return null;
-  const fallbackHour = FALLBACK_HOUR;
   const post = posterior(profile, prior ?? FLAT, related);
   if (!prior && post.evidence < 3) {
-    const pick = candidates.find((c) => c.slot % 24 === fallbackHour) ?? candidates[0]!;
+    const pick = candidates.find((c) => c.slot % 24 === FALLBACK_HOUR) ?? candidates[0]!;
     return {
       at: pick.at,
       slot: pick.slot,
       engagementProbability: post.mean[pick.slot]!,
       confidence: 0,
       source: "fallback",
-      explanation: `No engagement data yet for this user or this tenant: the fallback time, ${fallbackHour}:00 local (or the first allowed time when the window has no ${fallbackHour}:00).`,
+      explanation: `No engagement data yet for this user or this tenant: the fallback time, ${FALLBACK_HOUR}:00 local (or the first allowed time when the window has no ${FALLBACK_HOUR}:00).`,
     };
   }
   return chooseSendTime(candidates, post, prior ?? FLAT, profile, seededRandom(seed));
