@@ -18,7 +18,7 @@ const ProfileSchema = z
         opens: z.number(),
         personalSends: z.number().openapi({
           description:
-            "Of the sends, those whose hour the optimizer chose from this user's own history (source model or segment); training leaves them out of the population curve",
+            "Of the sends, those whose hour the optimizer chose from this user's own history (source model or segment); training leaves them out",
         }),
         asOf: z.string().nullable(),
         hourOfWeek: z.array(z.number().nullable()).openapi({
