@@ -3,7 +3,8 @@
 //   [--timing false]: without the timing shapes (the population curve and per-slot Beta alone)
 //   [--retrain-every 10]: run all users day by day and retrain the prior every N days, as the service's
 //     Cron Trigger retrains it (the default); 0 trains once, on the history population, before day 1
-//   [--holdout 0.1]: that share of sends goes to a random allowed hour, and retraining learns only from those
+//   [--holdout 0.05]: that share of sends goes to a random allowed hour (the service's explorationShare);
+//     like every send whose hour did not come from the user's history, retraining learns from them
 //   [--other-type-days N]: every user already has N days of random-hour sends of the other type (the
 //     same person: same bumps and phase, the other type's base rate and hour shift), which ours may use
 // Users have latent hour-of-week open curves; every policy sends once a day inside the window
@@ -40,7 +41,7 @@ const HISTORY_DAYS = 30;
 const CEILING = args.ceiling === "true";
 /** Retrain the prior every this many days from everyone's profiles so far (0: train once, up front). */
 const RETRAIN_EVERY = Number(args["retrain-every"] ?? 10);
-/** Share of sends placed at a random allowed hour; with --retrain-every, training learns from those only. */
+/** Share of sends placed at a random allowed hour (exploration: not personal, so training learns from them). */
 const HOLDOUT = Number(args.holdout ?? 0);
 /** Days of the other notification type's history each user brings (0: none). */
 const OTHER_TYPE_DAYS = Number(args["other-type-days"] ?? 0);
@@ -232,11 +233,9 @@ function run(sc: Scenario) {
       profile: emptyProfile(),
       histogram: new Array<number>(24).fill(0),
       learner: ceiling ? new CeilingLearner(ceiling.curves, ceiling.priors) : undefined,
-      /** Only the sends placed at random (--holdout): what retraining learns from when asked. */
-      holdout: emptyProfile(),
     });
     const sendDay = (
-      { i, u, related, profile, histogram, learner, holdout }: ReturnType<typeof newUser>,
+      { i, u, related, profile, histogram, learner }: ReturnType<typeof newUser>,
       d: number,
     ) => {
       const weekday = (u.startWeekday + d) % 7;
@@ -284,7 +283,6 @@ function run(sc: Scenario) {
       // As the service records it: personal when the hour came from the user's own history.
       const personal = !heldOut && (decision.source === "model" || decision.source === "segment");
       recordSend(profile, slot, at + hour * 3_600_000, opened, personal);
-      if (heldOut) recordSend(holdout, slot, at + hour * 3_600_000, opened);
       predicted += probability;
       realised += truthChosen;
       predictedByBlock[block]! += probability;
@@ -305,10 +303,7 @@ function run(sc: Scenario) {
       const users = Array.from({ length: USERS }, (_, i) => newUser(i));
       for (let d = 0; d < DAYS; d++) {
         if (d > 0 && d % RETRAIN_EVERY === 0)
-          prior = train(
-            [...trained.history, ...users.map((x) => (HOLDOUT > 0 ? x.holdout : x.profile))],
-            `sim-${seed}-${d}`,
-          );
+          prior = train([...trained.history, ...users.map((x) => x.profile)], `sim-${seed}-${d}`);
         for (const user of users) sendDay(user, d);
       }
       for (const user of users) maxState = Math.max(maxState, serializeProfile(user.profile).length);

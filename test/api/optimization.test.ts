@@ -588,6 +588,35 @@ describe("send-time optimization", () => {
     expect(profile.body.profiles).toHaveLength(1);
     expect(profile.body.profiles[0]!.personalSends).toBeCloseTo(1, 2);
     expect(profile.body.profiles[0]!.sends).toBeGreaterThan(60);
+    // With every optimized send exploring, the send goes to a random allowed time and is not personal.
+    const tenant = await call<{ explorationShare: number }>("PATCH", "/v1/tenant", {
+      key: t.apiKey,
+      body: { explorationShare: 1 },
+    });
+    expect(tenant.body.explorationShare).toBe(1);
+    const explored = await call<{ id: string; sendTimeSource: string }>("POST", "/v1/schedules", {
+      key: t.apiKey,
+      body: { userId: "p", notificationId: "digest", sendTime: { optimize: true } },
+    });
+    expect(explored.body.sendTimeSource).toBe("exploration");
+    await call("POST", "/v1/engagement", {
+      key: t.apiKey,
+      body: { events: [report(explored.body.id, "sent")] },
+    });
+    const after = await call<{ profiles: { personalSends: number }[] }>(
+      "GET",
+      "/v1/users/p/engagement-profile",
+      {
+        key: t.apiKey,
+      },
+    );
+    expect(after.body.profiles[0]!.personalSends).toBeCloseTo(1, 2);
+    const bad = await call<{ errors: { path: string }[] }>("PATCH", "/v1/tenant", {
+      key: t.apiKey,
+      body: { explorationShare: 1.5 },
+    });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain("explorationShare");
   });
 
   it("the Cron Trigger retrains at the top of the hour for tenants with new engagement", async () => {

@@ -206,6 +206,30 @@ describe("resolver constraints", () => {
     expect(none).toBeNull();
   });
 
+  it("explores: that share of answers is a random allowed time, the same for the same question", () => {
+    const p = emptyProfile();
+    const eveningSlot = slotOf(Date.parse("2027-05-31T17:00:00Z"), zone); // Monday 19:00 local
+    for (let i = 0; i < 30; i++) recordSend(p, eveningSlot, i, true);
+    const prior = fitPrior(flatCounts(100), flatCounts(5), "t");
+    const ask = (seed: number, explorationShare: number) =>
+      resolveSendTime(p, prior, notBefore, notAfter, { zone }, seed, { explorationShare })!;
+    expect(ask(1, 0).source).toBe("model");
+    const hours = new Set<number>();
+    let explored = 0;
+    for (let seed = 0; seed < 200; seed++) {
+      const d = ask(seed, 0.25);
+      expect(ask(seed, 0.25)).toEqual(d);
+      if (d.source !== "exploration") continue;
+      explored++;
+      hours.add(d.slot % 24);
+      expect(d.explanation).toContain("would have chosen 19:00");
+    }
+    // About a quarter, spread over the day rather than at the model's choice.
+    expect(explored).toBeGreaterThan(30);
+    expect(explored).toBeLessThan(70);
+    expect(hours.size).toBeGreaterThan(10);
+  });
+
   it("without any data or model, the fallback is 10:00 local", () => {
     const decision = resolveSendTime(emptyProfile(), null, notBefore, notAfter, { zone }, 1)!;
     expect(decision.source).toBe("fallback");

@@ -88,7 +88,7 @@ export class SendTimeAdvisor {
           : [],
       },
       hash32(`${userId}|${query.type}|${query.notBefore}`),
-      related,
+      { related, explorationShare: tenant.explorationShare ?? 0 },
     );
     return decision ? { ...decision, localTime: formatLocal(decision.at, zone), timezone: zone } : null;
   }

@@ -8,7 +8,7 @@ export interface Candidate {
   slot: number;
 }
 
-export type SendTimeSource = "model" | "segment" | "global" | "fallback" | "fixed";
+export type SendTimeSource = "model" | "segment" | "global" | "fallback" | "exploration" | "fixed";
 
 export interface Decision {
   at: number;

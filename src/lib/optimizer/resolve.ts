@@ -62,6 +62,8 @@ const FALLBACK_HOUR = 10;
 /**
  * The best allowed instant in [notBefore, notAfter] for this user, or null when nothing is allowed.
  * `related` are the user's profiles of other notification types (they inform the timing only).
+ * `explorationShare` of the answers are a random allowed time instead (source `exploration`):
+ * those sends are not personal, so training learns from them what every hour is worth.
  * Without a trained prior and without user data the answer is the fallback local hour (10:00 in
  * the window, else the first allowed time). The random draws behind `confidence` are seeded, so the
  * same question gets the same answer.
@@ -73,7 +75,7 @@ export function resolveSendTime(
   notAfter: number,
   constraints: SendConstraints,
   seed: number,
-  related: EngagementProfile[] = [],
+  { related = [], explorationShare = 0 }: { related?: EngagementProfile[]; explorationShare?: number } = {},
 ): Decision | null {
   const candidates = candidateInstants(notBefore, notAfter, constraints);
   if (candidates.length === 0) return null;
@@ -89,7 +91,20 @@ export function resolveSendTime(
       explanation: `No engagement data yet for this user or this tenant: the fallback time, ${FALLBACK_HOUR}:00 local (or the first allowed time when the window has no ${FALLBACK_HOUR}:00).`,
     };
   }
-  return chooseSendTime(candidates, post, prior ?? FLAT, profile, seededRandom(seed));
+  const decision = chooseSendTime(candidates, post, prior ?? FLAT, profile, seededRandom(seed));
+  // Its own seeded stream: the same question still gets the same answer.
+  const explore = seededRandom(seed ^ 0x5bd1e995);
+  if (explorationShare <= 0 || explore() >= explorationShare) return decision;
+  const pick = candidates[Math.floor(explore() * candidates.length)]!;
+  return {
+    at: pick.at,
+    slot: pick.slot,
+    engagementProbability: post.mean[pick.slot]!,
+    confidence: 0,
+    source: "exploration",
+    explanation: `Exploration: a random allowed time (${Math.round(explorationShare * 1000) / 10} % of this tenant's optimized sends go to one), so that training keeps learning what every hour is worth; the model would have chosen ${String(decision.slot % 24).padStart(2, "0")}:00.`,
+    alternatives: decision.alternatives,
+  };
 }
 
 /**

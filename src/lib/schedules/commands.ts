@@ -42,6 +42,8 @@ export interface TenantDefaults {
   holidayCountry?: string | null;
   /** Frequency cap for optimized sends (schedules per user within any 24 h). */
   maxPerUserPerDay?: number | null;
+  /** Share of optimized sends placed at a random allowed time (exploration). */
+  explorationShare?: number | null;
 }
 
 export interface SchedulePatch {

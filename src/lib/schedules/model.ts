@@ -28,7 +28,14 @@ export function priorityValue(priority: number | PriorityName | undefined): numb
   return typeof priority === "number" ? priority : PRIORITY_NAMES[priority];
 }
 
-export type SendTimeSource = "fixed" | "model" | "segment" | "global" | "fallback" | "override";
+export type SendTimeSource =
+  | "fixed"
+  | "model"
+  | "segment"
+  | "global"
+  | "fallback"
+  | "exploration"
+  | "override";
 
 export interface Schedule {
   id: string;

@@ -12,6 +12,8 @@ export interface TenantSettings {
   retryConfig?: RetryConfig | null;
   /** Frequency cap for optimized sends: at most this many schedules per user within any 24 h. */
   maxPerUserPerDay?: number | null;
+  /** Share of optimized sends placed at a random allowed time (exploration). */
+  explorationShare?: number | null;
 }
 
 export interface TenantRecord {

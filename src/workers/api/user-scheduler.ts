@@ -48,6 +48,7 @@ export function tenantDefaults(tenant: TenantRecord): TenantDefaults {
     businessHours: tenant.settings.businessHours ?? null,
     holidayCountry: tenant.settings.holidayCountry ?? null,
     maxPerUserPerDay: tenant.settings.maxPerUserPerDay ?? null,
+    explorationShare: tenant.settings.explorationShare ?? null,
   };
 }
 

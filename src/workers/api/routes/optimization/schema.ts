@@ -36,7 +36,7 @@ export const OptimalSendTimeSchema = z
     confidence: z
       .number()
       .openapi({ description: "Probability that sendAt is within 5 % of the user's best slot" }),
-    source: z.enum(["model", "segment", "global", "fallback", "fixed", "override"]),
+    source: z.enum(["model", "segment", "global", "fallback", "exploration", "fixed", "override"]),
     engagementProbability: z
       .number()
       .openapi({ description: "Predicted probability that a send at sendAt is opened" }),

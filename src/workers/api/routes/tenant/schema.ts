@@ -22,6 +22,10 @@ const tenantSettingsFields = {
     .max(100)
     .nullable()
     .openapi({ description: "Frequency cap for send-time optimization: schedules per user within any 24 h" }),
+  explorationShare: z.number().min(0).max(1).nullable().openapi({
+    description:
+      "Share of optimized sends placed at a random allowed time instead (sendTimeSource exploration), so that training keeps learning what every hour is worth; 0.05 is a sensible start",
+  }),
   retryConfig: RetryConfigSchema.nullable(),
 };
 
@@ -49,6 +53,7 @@ export const UpdateTenantSchema = z
     webhookTimeoutMs: tenantSettingsFields.webhookTimeoutMs.optional(),
     retryConfig: tenantSettingsFields.retryConfig.optional(),
     maxPerUserPerDay: tenantSettingsFields.maxPerUserPerDay.optional(),
+    explorationShare: tenantSettingsFields.explorationShare.optional(),
   })
   .strict()
   .openapi("UpdateTenant");
@@ -76,6 +81,7 @@ export const TenantSchema = z
     holidayCountry: z.string().nullable(),
     webhookTimeoutMs: z.number().nullable(),
     maxPerUserPerDay: z.number().nullable(),
+    explorationShare: z.number().nullable(),
     retryConfig: RetryConfigSchema.nullable(),
     webhookCircuit: WebhookCircuitSchema.optional(),
     createdAt: z.string(),
@@ -108,6 +114,7 @@ export function tenantView(t: TenantRecord) {
     holidayCountry: t.settings.holidayCountry ?? null,
     webhookTimeoutMs: t.settings.webhookTimeoutMs ?? null,
     maxPerUserPerDay: t.settings.maxPerUserPerDay ?? null,
+    explorationShare: t.settings.explorationShare ?? null,
     retryConfig: t.settings.retryConfig ?? null,
     createdAt: new Date(t.createdAt).toISOString(),
     updatedAt: new Date(t.updatedAt).toISOString(),

@@ -25,13 +25,22 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const store = tenantStore(c.env.DB, caller.tenantId);
   const current = await store.getTenant();
   if (!current) throw new ApiError("not_found", "tenant not found");
-  const { businessHours, holidayCountry, webhookTimeoutMs, retryConfig, maxPerUserPerDay, ...columns } = body;
+  const {
+    businessHours,
+    holidayCountry,
+    webhookTimeoutMs,
+    retryConfig,
+    maxPerUserPerDay,
+    explorationShare,
+    ...columns
+  } = body;
   const settings = { ...current.settings };
   if (businessHours !== undefined) settings.businessHours = businessHours;
   if (holidayCountry !== undefined) settings.holidayCountry = holidayCountry;
   if (webhookTimeoutMs !== undefined) settings.webhookTimeoutMs = webhookTimeoutMs;
   if (retryConfig !== undefined) settings.retryConfig = retryConfig;
   if (maxPerUserPerDay !== undefined) settings.maxPerUserPerDay = maxPerUserPerDay;
+  if (explorationShare !== undefined) settings.explorationShare = explorationShare;
   await store.updateTenant({ ...columns, settings });
   await store.audit(caller.keyId, "tenant.update", caller.tenantId, Object.keys(body));
   forgetCachedTenant(caller.tenantId);
