@@ -48,6 +48,11 @@ describe("the optional Workers AI scorer", () => {
     expect(ai.status).toBe(200);
     expect(ai.body.explanation).toMatch(/^Workers AI/);
     expect(ai.body.confidence).toBe(0.95);
+    // An exploring answer stays random: the AI is not asked to re-rank it.
+    await call("PATCH", "/v1/tenant", { key: t.apiKey, body: { explorationShare: 1 } });
+    const explored = await ask(t, "ai-user");
+    expect(explored.body.source).toBe("exploration");
+    expect(explored.body.explanation).toMatch(/^Exploration/);
   });
 
   it("falls back to the built-in answer when slow, failing or nonsensical, and /health shows the degradation", async () => {

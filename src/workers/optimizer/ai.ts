@@ -55,8 +55,9 @@ type Answer = Decision & { localTime: string; timezone: string };
 export async function withSecondOpinion(env: Env, decision: Answer, history: string): Promise<Answer> {
   const ai = env.AI as AiBinding | undefined;
   const alternatives = decision.alternatives ?? [];
-  if (!ai || alternatives.length < 2 || decision.source === "fixed" || decision.source === "fallback")
-    return decision;
+  // An exploring answer must stay random: that is what makes it worth learning from.
+  const unranked: Answer["source"][] = ["fixed", "fallback", "exploration"];
+  if (!ai || alternatives.length < 2 || unranked.includes(decision.source)) return decision;
   const admitted = admitDelivery(breaker, policy, Date.now());
   breaker = admitted.state;
   if (admitted.admission.kind === "defer") return decision;
