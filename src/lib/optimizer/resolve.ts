@@ -8,8 +8,8 @@ import {
   quietHoursEnd,
 } from "../time/calendar";
 import type { BusyInterval } from "./calendar-busy";
-import { type Candidate, chooseSendTime, type Decision } from "./decide";
-import { fitPrior, type Prior, posterior } from "./model";
+import { type Candidate, chooseSendTime, type Decision, type SendTimeSource } from "./decide";
+import { fitPrior, type Posterior, type Prior, posterior } from "./model";
 import { type EngagementProfile, SLOTS } from "./profile";
 import { seededRandom } from "./random";
 
@@ -82,14 +82,12 @@ export function resolveSendTime(
   const post = posterior(profile, prior ?? FLAT, related);
   if (!prior && post.evidence < 3) {
     const pick = candidates.find((c) => c.slot % 24 === FALLBACK_HOUR) ?? candidates[0]!;
-    return {
-      at: pick.at,
-      slot: pick.slot,
-      engagementProbability: post.mean[pick.slot]!,
-      confidence: 0,
-      source: "fallback",
-      explanation: `No engagement data yet for this user or this tenant: the fallback time, ${FALLBACK_HOUR}:00 local (or the first allowed time when the window has no ${FALLBACK_HOUR}:00).`,
-    };
+    return unoptimized(
+      pick,
+      post,
+      "fallback",
+      `No engagement data yet for this user or this tenant: the fallback time, ${FALLBACK_HOUR}:00 local (or the first allowed time when the window has no ${FALLBACK_HOUR}:00).`,
+    );
   }
   const decision = chooseSendTime(candidates, post, prior ?? FLAT, profile, seededRandom(seed));
   // Its own seeded stream: the same question still gets the same answer.
@@ -97,13 +95,30 @@ export function resolveSendTime(
   if (explorationShare <= 0 || explore() >= explorationShare) return decision;
   const pick = candidates[Math.floor(explore() * candidates.length)]!;
   return {
+    ...unoptimized(
+      pick,
+      post,
+      "exploration",
+      `Exploration: a random allowed time (${Math.round(explorationShare * 1000) / 10} % of this tenant's optimized sends go to one), so that training keeps learning what every hour is worth; the model would have chosen ${String(decision.slot % 24).padStart(2, "0")}:00.`,
+    ),
+    alternatives: decision.alternatives,
+  };
+}
+
+/** An answer the model did not choose (fallback or exploration): no confidence to claim. */
+function unoptimized(
+  pick: Candidate,
+  post: Posterior,
+  source: SendTimeSource,
+  explanation: string,
+): Decision {
+  return {
     at: pick.at,
     slot: pick.slot,
     engagementProbability: post.mean[pick.slot]!,
     confidence: 0,
-    source: "exploration",
-    explanation: `Exploration: a random allowed time (${Math.round(explorationShare * 1000) / 10} % of this tenant's optimized sends go to one), so that training keeps learning what every hour is worth; the model would have chosen ${String(decision.slot % 24).padStart(2, "0")}:00.`,
-    alternatives: decision.alternatives,
+    source,
+    explanation,
   };
 }
 
