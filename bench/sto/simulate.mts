@@ -11,7 +11,7 @@
 // "the next day, minus quiet hours 22:00–08:00" (local hours 8..21) and sees the outcome.
 // G = (E_policy − E_random) / (E_oracle − E_random), from the true probabilities of the chosen hours.
 import { performance } from "node:perf_hooks";
-import { chooseSendTime } from "../../src/lib/optimizer/decide";
+import { chooseSendTime, PERSONAL_SOURCES } from "../../src/lib/optimizer/decide";
 import { type Prior, posterior } from "../../src/lib/optimizer/model";
 import {
   type EngagementProfile,
@@ -281,7 +281,7 @@ function run(sc: Scenario) {
       expected.ours[block]! += truthChosen;
       const opened = policyRandom() < truthChosen;
       // As the service records it: personal when the hour came from the user's own history.
-      const personal = !heldOut && (decision.source === "model" || decision.source === "segment");
+      const personal = !heldOut && PERSONAL_SOURCES.includes(decision.source);
       recordSend(profile, slot, at + hour * 3_600_000, opened, personal);
       predicted += probability;
       realised += truthChosen;

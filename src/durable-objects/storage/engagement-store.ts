@@ -1,4 +1,5 @@
 import { ENGAGEMENT_DDL } from "../../lib/db/user-schema";
+import { PERSONAL_SOURCES } from "../../lib/optimizer/decide";
 import {
   type EngagementProfile,
   emptyProfile,
@@ -33,8 +34,8 @@ type SendRow = {
 };
 
 const SEND_COLUMNS = `e.send_key, e.slot, e.zone, e.at, e.opened, e.folded,
-  COALESCE((SELECT s.send_time_source IN ('model', 'segment') FROM schedules s WHERE s.id = e.send_key), 0)
-    AS personal`;
+  COALESCE((SELECT s.send_time_source IN (${PERSONAL_SOURCES.map((source) => `'${source}'`).join(", ")})
+    FROM schedules s WHERE s.id = e.send_key), 0) AS personal`;
 
 function slotOfSend(send: SendRow): number {
   return send.slot ?? slotOf(send.at, send.zone ?? "UTC");

@@ -8,7 +8,14 @@ export interface Candidate {
   slot: number;
 }
 
-export type SendTimeSource = "model" | "segment" | "global" | "fallback" | "exploration" | "fixed";
+export const SEND_TIME_SOURCES = ["model", "segment", "global", "fallback", "exploration", "fixed"] as const;
+export type SendTimeSource = (typeof SEND_TIME_SOURCES)[number];
+
+/**
+ * Sources whose hour came from the user's own history: such sends are personal, and training
+ * leaves them out (see EngagementProfile.personalSends).
+ */
+export const PERSONAL_SOURCES: readonly SendTimeSource[] = ["model", "segment"];
 
 export interface Decision {
   at: number;

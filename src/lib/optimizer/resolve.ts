@@ -90,9 +90,10 @@ export function resolveSendTime(
     );
   }
   const decision = chooseSendTime(candidates, post, prior ?? FLAT, profile, seededRandom(seed));
+  if (explorationShare <= 0) return decision;
   // Its own seeded stream: the same question still gets the same answer.
   const explore = seededRandom(seed ^ 0x5bd1e995);
-  if (explorationShare <= 0 || explore() >= explorationShare) return decision;
+  if (explore() >= explorationShare) return decision;
   const pick = candidates[Math.floor(explore() * candidates.length)]!;
   return {
     ...unoptimized(

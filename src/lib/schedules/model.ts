@@ -1,4 +1,5 @@
 import type { JsonObject } from "../json";
+import type { SendTimeSource as OptimizerSource } from "../optimizer/decide";
 
 /** The one-off schedule as the domain knows it: plain data, instants in UTC epoch ms. */
 export type ScheduleStatus = "pending" | "paused" | "executing" | "completed" | "failed" | "cancelled";
@@ -28,14 +29,8 @@ export function priorityValue(priority: number | PriorityName | undefined): numb
   return typeof priority === "number" ? priority : PRIORITY_NAMES[priority];
 }
 
-export type SendTimeSource =
-  | "fixed"
-  | "model"
-  | "segment"
-  | "global"
-  | "fallback"
-  | "exploration"
-  | "override";
+/** Where a schedule's time came from: the optimizer's sources, or a manual override of one. */
+export type SendTimeSource = OptimizerSource | "override";
 
 export interface Schedule {
   id: string;

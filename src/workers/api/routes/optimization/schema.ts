@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { SEND_TIME_SOURCES } from "../../../../lib/optimizer/decide";
 import { UserIdSchema } from "../../schemas";
 
 export const NotificationTypeSchema = z.string().min(1).max(100).openapi({ example: "daily-digest" });
@@ -36,7 +37,7 @@ export const OptimalSendTimeSchema = z
     confidence: z
       .number()
       .openapi({ description: "Probability that sendAt is within 5 % of the user's best slot" }),
-    source: z.enum(["model", "segment", "global", "fallback", "exploration", "fixed", "override"]),
+    source: z.enum([...SEND_TIME_SOURCES, "override"]),
     engagementProbability: z
       .number()
       .openapi({ description: "Predicted probability that a send at sendAt is opened" }),
