@@ -19,9 +19,23 @@ import {
   recordSend,
   serializeProfile,
 } from "../../src/lib/optimizer/profile";
-import { sampleNormal, seededRandom } from "../../src/lib/optimizer/random";
+import { seededRandom } from "../../src/lib/optimizer/random";
 import { trainModel } from "../../src/lib/optimizer/train";
 import { CeilingLearner, hypothesisGrid } from "./ceiling.mts";
+import {
+  SCENARIOS as ALL_SCENARIOS,
+  ALLOWED_HOURS,
+  BASE_LOGIT_SD,
+  BUMPS,
+  historyPopulation,
+  makeUser as makePopulationUser,
+  medianRate,
+  truth as populationTruth,
+  type Scenario,
+  type SimUser,
+  TWO_BUMP_SHARE,
+  typeShift,
+} from "./population.mts";
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce<[string, string][]>((out, a, i, all) => {
@@ -35,8 +49,6 @@ const SEEDS = Number(args.seeds ?? 5);
 const DAYS = Number(args.days ?? 60);
 const TYPES = (args.type && args.type !== "both" ? [args.type] : ["push", "email"]) as ("push" | "email")[];
 let TYPE: "push" | "email" = TYPES[0]!;
-const HISTORY_USERS = 2000;
-const HISTORY_DAYS = 30;
 /** Also run the model-aware Bayesian reference (slow: about 3,000 hypotheses per user). */
 const CEILING = args.ceiling === "true";
 /** Retrain the prior every this many days from everyone's profiles so far (0: train once, up front). */
@@ -45,7 +57,12 @@ const RETRAIN_EVERY = Number(args["retrain-every"] ?? 10);
 const HOLDOUT = Number(args.holdout ?? 0);
 /** Days of the other notification type's history each user brings (0: none). */
 const OTHER_TYPE_DAYS = Number(args["other-type-days"] ?? 0);
-const ALLOWED_HOURS = Array.from({ length: 14 }, (_, i) => 8 + i); // 08:00 … 21:00
+const SCENARIOS = ALL_SCENARIOS.filter(
+  (s) => !args.scenario || args.scenario === "all" || s.name === args.scenario,
+);
+const makeUser = (random: () => number) => makePopulationUser(random, TYPE);
+const truth = (u: SimUser, sc: Scenario, weekday: number, hour: number, day: number) =>
+  populationTruth(u, sc, weekday, hour, day, DAYS);
 const DAY = 86_400_000;
 const BLOCKS: [number, number][] = [
   [1, 1],
@@ -56,103 +73,10 @@ const BLOCKS: [number, number][] = [
   [41, 60],
 ];
 
-interface Scenario {
-  name: string;
-  amplitude: number;
-  drift?: boolean;
-  fatigue?: boolean;
-  timezoneMove?: boolean;
-}
-const SCENARIOS: Scenario[] = [
-  { name: "weak", amplitude: 0.15 },
-  { name: "moderate", amplitude: 0.6 },
-  { name: "strong", amplitude: 1.2 },
-  { name: "moderate+drift", amplitude: 0.6, drift: true },
-  { name: "moderate+fatigue", amplitude: 0.6, fatigue: true },
-  { name: "moderate+timezone-move", amplitude: 0.6, timezoneMove: true },
-].filter((s) => !args.scenario || args.scenario === "all" || s.name === args.scenario);
-
-const BUMPS = [
-  { center: 8.5, weight: 0.3 },
-  { center: 12.5, weight: 0.25 },
-  { center: 19.5, weight: 0.35 },
-  { center: 22.5, weight: 0.1 },
-];
-
-interface SimUser {
-  base: number;
-  /** The same person's base rate for the other notification type (same draw, its median). */
-  otherBase: number;
-  bumps: number[];
-  shift: number;
-  startWeekday: number;
-  moves: boolean;
-}
-
-function makeUser(random: () => number): SimUser {
-  const median = TYPE === "push" ? 0.05 : 0.2;
-  const otherMedian = TYPE === "push" ? 0.2 : 0.05;
-  const z = sampleNormal(random);
-  const logit = Math.log(median / (1 - median)) + 0.8 * z;
-  const otherLogit = Math.log(otherMedian / (1 - otherMedian)) + 0.8 * z;
-  const pick = () => {
-    let r = random();
-    for (const b of BUMPS) {
-      r -= b.weight;
-      if (r <= 0) return b.center;
-    }
-    return BUMPS[0]!.center;
-  };
-  const bumps = random() < 0.4 ? [pick(), pick()] : [pick()];
-  return {
-    base: 1 / (1 + Math.exp(-logit)),
-    otherBase: 1 / (1 + Math.exp(-otherLogit)),
-    bumps,
-    shift: sampleNormal(random) + (TYPE === "email" ? 1 : 0),
-    startWeekday: Math.floor(random() * 7),
-    moves: random() < 0.3,
-  };
-}
-
-/** True open probability of a send at local `hour` on `weekday` (0 = Monday), on simulation day `day`. */
-function truth(u: SimUser, sc: Scenario, weekday: number, hour: number, day: number): number {
-  const weekend = weekday >= 5;
-  const amplitude = sc.amplitude * (weekend ? 0.6 : 1);
-  const drift = sc.drift ? (2 * day) / DAYS : 0;
-  // A user who moved 5 h east while we still think them in the old zone: our hour h is their h + 5.
-  const moved = sc.timezoneMove && u.moves && day >= DAYS / 2 ? 5 : 0;
-  const shape = (h: number) => {
-    let sum = 0;
-    for (const c of u.bumps) {
-      const d = h + moved - (c + u.shift + drift + (weekend ? 1.5 : 0));
-      const wrapped = ((((d + 12) % 24) + 24) % 24) - 12;
-      sum += Math.exp(-(wrapped * wrapped) / (2 * 1.5 * 1.5));
-    }
-    return Math.exp(amplitude * sum);
-  };
-  let mean = 0;
-  for (const h of ALLOWED_HOURS) mean += shape(h);
-  mean /= ALLOWED_HOURS.length;
-  const fatigue = sc.fatigue ? 0.995 ** day : 1;
-  return Math.min(0.95, ((u.base * shape(hour)) / mean) * fatigue);
-}
-
-/** The history population's profiles (30 random-hour sends each), and the prior trained on them. */
+/** The history population's profiles, and the prior trained on them. */
 function trainPrior(sc: Scenario, seed: number): { prior: Prior; history: EngagementProfile[] } {
-  const random = seededRandom(seed * 7919 + 17);
-  const profiles: EngagementProfile[] = [];
-  for (let i = 0; i < HISTORY_USERS; i++) {
-    const u = makeUser(random);
-    const profile = emptyProfile();
-    for (let d = 0; d < HISTORY_DAYS; d++) {
-      const weekday = (u.startWeekday + d) % 7;
-      const hour = ALLOWED_HOURS[Math.floor(random() * ALLOWED_HOURS.length)]!;
-      const opened = random() < truth(u, { ...sc, drift: false, timezoneMove: false }, weekday, hour, 0);
-      recordSend(profile, weekday * 24 + hour, d * DAY, opened);
-    }
-    profiles.push(profile);
-  }
-  return { prior: train(profiles, `sim-${seed}`), history: profiles };
+  const history = historyPopulation(sc, seed, TYPE);
+  return { prior: train(history, `sim-${seed}`), history };
 }
 
 /** The service's own training (POST /v1/optimization/train): population curve and timing shapes. */
@@ -167,8 +91,14 @@ const POLICIES: Policy[] = ["random", "fixed10", "globalBest", "histogram", "our
 
 /** Each hypothesis's true curve (weekday, weekend) over the allowed hours, for the ceiling learner. */
 function ceilingCurves(sc: Scenario) {
-  const median = TYPE === "push" ? 0.05 : 0.2;
-  const grid = hypothesisGrid(BUMPS, 0.4, TYPE === "email" ? 1 : 0, Math.log(median / (1 - median)), 0.8);
+  const median = medianRate(TYPE);
+  const grid = hypothesisGrid(
+    BUMPS,
+    TWO_BUMP_SHARE,
+    typeShift(TYPE),
+    Math.log(median / (1 - median)),
+    BASE_LOGIT_SD,
+  );
   const stationary: Scenario = { name: sc.name, amplitude: sc.amplitude };
   const curves = grid.map((h) => {
     const u: SimUser = {
