@@ -20,7 +20,12 @@ import {
   serializeProfile,
 } from "../../src/lib/optimizer/profile";
 import { seededRandom } from "../../src/lib/optimizer/random";
-import { trainModel } from "../../src/lib/optimizer/train";
+import {
+  OUTCOME_SETTLE_DAYS,
+  OUTCOME_WINDOW_DAYS,
+  type SendOutcomes,
+  trainModel,
+} from "../../src/lib/optimizer/train";
 import { CeilingLearner, hypothesisGrid } from "./ceiling.mts";
 import {
   SCENARIOS as ALL_SCENARIOS,
@@ -80,8 +85,8 @@ function trainPrior(sc: Scenario, seed: number): { prior: Prior; history: Engage
 }
 
 /** The service's own training (POST /v1/optimization/train): population curve and timing shapes. */
-function train(profiles: EngagementProfile[], version: string): Prior {
-  const { prior } = trainModel(profiles, version);
+function train(profiles: EngagementProfile[], version: string, outcomes?: SendOutcomes): Prior {
+  const { prior } = trainModel(profiles, version, outcomes);
   if (args.timing === "false") delete prior.timing;
   return prior;
 }
@@ -141,6 +146,18 @@ function run(sc: Scenario) {
     const ceilingRandom = seededRandom(seed * 53 + 11);
     const holdoutRandom = seededRandom(seed * 71 + 3);
     const otherRandom = seededRandom(seed * 97 + 5);
+    /** Ours, send by send, as the service's optimized_sends table keeps them (for recalibration). */
+    const sent: { at: number; predicted: number; opened: boolean }[] = [];
+    const outcomesBefore = (now: number): SendOutcomes => {
+      const outcomes = { sends: 0, predicted: 0, opened: 0 };
+      for (const x of sent) {
+        if (x.at > now - OUTCOME_SETTLE_DAYS * DAY || x.at < now - OUTCOME_WINDOW_DAYS * DAY) continue;
+        outcomes.sends++;
+        outcomes.predicted += x.predicted;
+        if (x.opened) outcomes.opened++;
+      }
+      return outcomes;
+    };
     /** The user's other notification type: N days before day 0, one send a day at a random hour. */
     const otherTypeHistory = (u: SimUser): EngagementProfile[] => {
       if (OTHER_TYPE_DAYS <= 0) return [];
@@ -213,6 +230,11 @@ function run(sc: Scenario) {
       // As the service records it: personal when the hour came from the user's own history.
       const personal = !heldOut && PERSONAL_SOURCES.includes(decision.source);
       recordSend(profile, slot, at + hour * 3_600_000, opened, personal);
+      sent.push({
+        at: at + hour * 3_600_000,
+        predicted: heldOut ? post.mean[slot]! / post.calibration : decision.modelProbability,
+        opened,
+      });
       predicted += probability;
       realised += truthChosen;
       predictedByBlock[block]! += probability;
@@ -233,7 +255,11 @@ function run(sc: Scenario) {
       const users = Array.from({ length: USERS }, (_, i) => newUser(i));
       for (let d = 0; d < DAYS; d++) {
         if (d > 0 && d % RETRAIN_EVERY === 0)
-          prior = train([...trained.history, ...users.map((x) => x.profile)], `sim-${seed}-${d}`);
+          prior = train(
+            [...trained.history, ...users.map((x) => x.profile)],
+            `sim-${seed}-${d}`,
+            outcomesBefore(d * DAY),
+          );
         for (const user of users) sendDay(user, d);
       }
       for (const user of users) maxState = Math.max(maxState, serializeProfile(user.profile).length);

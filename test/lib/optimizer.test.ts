@@ -20,7 +20,7 @@ import {
 } from "../../src/lib/optimizer/profile";
 import { seededRandom } from "../../src/lib/optimizer/random";
 import { candidateInstants, resolveSendTime, slotOf } from "../../src/lib/optimizer/resolve";
-import { trainModel } from "../../src/lib/optimizer/train";
+import { recalibration, trainModel } from "../../src/lib/optimizer/train";
 
 const flatCounts = (value: number) => new Array(SLOTS).fill(value);
 
@@ -146,6 +146,46 @@ describe("the model on hand-computable cases", () => {
     );
     expect(unsure.source).toBe("global");
     expect(unsure.confidence).toBeLessThan(0.9);
+  });
+
+  it("recalibrates by opens over predicted opens, held toward 1 by 30 pseudo-opens, within [0.5, 2]", () => {
+    expect(recalibration(undefined)).toBe(1);
+    expect(recalibration({ sends: 0, predicted: 0, opened: 0 })).toBe(1);
+    // (70 + 30) / (100 + 30)
+    expect(recalibration({ sends: 2000, predicted: 100, opened: 70 })).toBeCloseTo(100 / 130, 12);
+    // A small tenant's few sends move it little: (0 + 30) / (3 + 30).
+    expect(recalibration({ sends: 30, predicted: 3, opened: 0 })).toBeCloseTo(30 / 33, 12);
+    expect(recalibration({ sends: 9000, predicted: 1000, opened: 10 })).toBe(0.5);
+    expect(recalibration({ sends: 9000, predicted: 100, opened: 900 })).toBe(2);
+    const profiles = [emptyProfile()];
+    recordSend(profiles[0]!, 19, 0, true);
+    expect(trainModel(profiles, "t").prior.calibration).toBeUndefined();
+    expect(
+      trainModel(profiles, "t", { sends: 2000, predicted: 100, opened: 70 }).prior.calibration,
+    ).toBeCloseTo(100 / 130, 12);
+  });
+
+  it("a recalibrated prior scales every predicted probability, and chooses and is as sure as before", () => {
+    const prior = fitPrior(flatCounts(1000), flatCounts(50), "t");
+    const candidates = [8, 12, 19].map((slot) => ({ at: slot * 3_600_000, slot }));
+    const profile = emptyProfile();
+    for (let i = 0; i < 12; i++) {
+      recordSend(profile, 19, i, i % 3 === 0);
+      recordSend(profile, 8, i, i % 5 === 0);
+    }
+    const own = posterior(profile, prior);
+    const scaled = posterior(profile, { ...prior, calibration: 0.8 });
+    expect(own.calibration).toBe(1);
+    expect(scaled.calibration).toBe(0.8);
+    for (let s = 0; s < SLOTS; s++) expect(scaled.mean[s]).toBeCloseTo(own.mean[s]! * 0.8, 12);
+    const before = chooseSendTime(candidates, own, prior, profile, seededRandom(9));
+    const after = chooseSendTime(candidates, scaled, prior, profile, seededRandom(9));
+    expect(after.slot).toBe(before.slot);
+    expect(after.confidence).toBe(before.confidence);
+    expect(after.engagementProbability).toBeCloseTo(before.engagementProbability * 0.8, 12);
+    // What the next recalibration compares opens against is the model's own probability.
+    expect(after.modelProbability).toBeCloseTo(before.engagementProbability, 12);
+    expect(after.alternatives![0]!.modelProbability).toBeCloseTo(before.alternatives![0]!.probability, 12);
   });
 });
 

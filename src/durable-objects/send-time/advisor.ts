@@ -61,6 +61,7 @@ export class SendTimeAdvisor {
       return {
         ...fixed,
         engagementProbability: 0,
+        modelProbability: 0,
         confidence: 0,
         source: "fixed",
         explanation: `Experiment control: a fixed ${query.fixedLocalTime} in the user's timezone.`,

@@ -205,7 +205,9 @@ export const experimentSends = sqliteTable(
 
 /**
  * Every schedule whose time the optimizer chose, with the source and predicted open probability,
- * and whether it was opened: live performance and calibration by source.
+ * and whether it was opened: live performance and calibration by source, and what training's
+ * recalibration learns from (the model's own probability, by type and send time; rows written
+ * before migration 0008 have neither and are left out of it).
  */
 export const optimizedSends = sqliteTable(
   "optimized_sends",
@@ -213,13 +215,21 @@ export const optimizedSends = sqliteTable(
     tenantId: text("tenant_id").notNull(),
     scheduleId: text("schedule_id").notNull(),
     source: text("source").notNull(),
+    /** The probability the answer gave (recalibrated, or the AI scorer's). */
     predicted: real("predicted").notNull(),
     opened: integer("opened").notNull(),
+    /** When the schedule was created. */
     at: integer("at").notNull(),
+    notificationType: text("notification_type"),
+    /** The chosen send instant. */
+    sendAt: integer("send_at"),
+    /** The built-in model's own probability for it, before recalibration. */
+    modelPredicted: real("model_predicted"),
   },
   (t) => [
     uniqueIndex("optimized_sends_schedule").on(t.tenantId, t.scheduleId),
     index("optimized_sends_recent").on(t.tenantId, t.at),
+    index("optimized_sends_outcomes").on(t.tenantId, t.notificationType, t.sendAt),
   ],
 );
 

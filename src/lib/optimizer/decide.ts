@@ -22,12 +22,17 @@ export interface Decision {
   slot: number;
   /** Predicted probability that a send at `at` is opened. */
   engagementProbability: number;
+  /**
+   * The built-in model's own probability for `at`, before live recalibration: what the next
+   * recalibration compares opens against.
+   */
+  modelProbability: number;
   /** Probability that `at` is within 5 % of the best candidate's rate. */
   confidence: number;
   source: SendTimeSource;
   explanation: string;
   /** The best candidates by the built-in model (for a second opinion), best first. */
-  alternatives?: { at: number; slot: number; probability: number }[];
+  alternatives?: { at: number; slot: number; probability: number; modelProbability: number }[];
 }
 
 /** A user with less than this many (decayed) sends is served by the prior's curve. */
@@ -83,11 +88,16 @@ export function chooseSendTime(
     at: best.at,
     slot: best.slot,
     engagementProbability: post.mean[best.slot]!,
+    modelProbability: post.mean[best.slot]! / post.calibration,
     confidence: confidenceDraws > 0 ? within / confidenceDraws : Number.NaN,
     source,
     explanation: explain(best.slot, profile, source, post.evidence === 0),
     alternatives: candidates
-      .map((c) => ({ ...c, probability: post.mean[c.slot]! }))
+      .map((c) => ({
+        ...c,
+        probability: post.mean[c.slot]!,
+        modelProbability: post.mean[c.slot]! / post.calibration,
+      }))
       .sort((a, b) => b.probability - a.probability)
       .slice(0, 24),
   };

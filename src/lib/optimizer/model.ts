@@ -18,6 +18,11 @@ export interface Prior {
   baseStrength: number;
   /** Population weights over the dictionary of timing shapes; absent until trained. */
   timing?: TimingModel;
+  /**
+   * Opens over the model's own predictions on the tenant's recent optimized sends (see
+   * `recalibration` in train.ts): every predicted probability is scaled by it. Absent: 1.
+   */
+  calibration?: number;
   source: "global" | "segment";
   version: string;
 }
@@ -70,10 +75,13 @@ export function fitPrior(
 }
 
 export interface Posterior {
-  /** Beta parameters per slot. */
+  /** Beta parameters per slot (the model's own, before recalibration). */
   alpha: number[];
   beta: number[];
+  /** Predicted open probability per slot: the Beta mean, recalibrated by live outcomes. */
   mean: number[];
+  /** The factor `mean` was scaled by (the prior's calibration): mean / calibration is the model's own. */
+  calibration: number;
   /** The user's overall open rate (shrunk toward the population). */
   userRate: number;
   /** The prior strength the user's data earned (pseudo-sends per slot). */
@@ -141,11 +149,14 @@ export function posterior(
   const alpha = new Array<number>(SLOTS);
   const beta = new Array<number>(SLOTS);
   const mean = new Array<number>(SLOTS);
+  // One factor for every slot: the choice among slots (and the confidence, which compares draws
+  // within 5 % of each other) stays the model's own; only the level it reports is corrected.
+  const calibration = prior.calibration ?? 1;
   for (let s = 0; s < SLOTS; s++) {
     alpha[s] = k[s]! + strength * mu[s]!;
     beta[s] = Math.max(0, n[s]! - k[s]!) + strength * (1 - mu[s]!);
-    mean[s] = alpha[s]! / (alpha[s]! + beta[s]!);
+    mean[s] = Math.min(0.95, (calibration * alpha[s]!) / (alpha[s]! + beta[s]!));
   }
   const relatedEvidence = prior.timing ? related.reduce((sum, p) => sum + totals(p).sends, 0) : 0;
-  return { alpha, beta, mean, userRate, strength, evidence: sends, relatedEvidence };
+  return { alpha, beta, mean, calibration, userRate, strength, evidence: sends, relatedEvidence };
 }

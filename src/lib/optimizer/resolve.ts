@@ -117,6 +117,7 @@ function unoptimized(
     at: pick.at,
     slot: pick.slot,
     engagementProbability: post.mean[pick.slot]!,
+    modelProbability: post.mean[pick.slot]! / post.calibration,
     confidence: 0,
     source,
     explanation,

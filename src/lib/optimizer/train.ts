@@ -2,6 +2,34 @@ import { fitPrior, type Prior } from "./model";
 import { type EngagementProfile, SLOTS, totals, withoutPersonal } from "./profile";
 import { fitTimingModel } from "./timing-shapes";
 
+/** The tenant's recent optimized sends of the type whose outcome has had time to arrive. */
+export interface SendOutcomes {
+  sends: number;
+  /** The model's own probabilities for them, before recalibration, summed. */
+  predicted: number;
+  opened: number;
+}
+
+/** Sends counted for recalibration: sent between these many days ago (opens arrive late) … */
+export const OUTCOME_SETTLE_DAYS = 1;
+/** … and these many (recent enough to follow a trend such as fatigue). */
+export const OUTCOME_WINDOW_DAYS = 15;
+/** Opens "as predicted" the factor starts from: a small tenant's few sends move it little. */
+const CALIBRATION_PSEUDO_OPENS = 30;
+
+/**
+ * Opens over predicted opens on recent optimized sends, held toward 1 and kept within [0.5, 2]. The
+ * model's level lags what users do now: it is learnt from history (engagement that has faded since
+ * is still in the population's rate, with a 45-day half-life), and the best of many noisy slot
+ * estimates is on average an overestimate. Both show up as this one ratio, measured live.
+ */
+export function recalibration(outcomes: SendOutcomes | undefined): number {
+  if (!outcomes || outcomes.sends <= 0) return 1;
+  const factor =
+    (outcomes.opened + CALIBRATION_PSEUDO_OPENS) / (outcomes.predicted + CALIBRATION_PSEUDO_OPENS);
+  return Math.min(2, Math.max(0.5, factor));
+}
+
 export interface TrainedModel {
   prior: Prior;
   users: number;
@@ -20,8 +48,14 @@ export interface TrainedModel {
  * placed at each user's good hours over-credit those hours, and every retraining fed the
  * optimizer's choices back into the model. The simulator measured it (README, benchmarks): on
  * these sends alone, retraining does as well as training once on random sends.
+ *
+ * `outcomes` (the tenant's recent optimized sends of the type) set the prior's recalibration.
  */
-export function trainModel(profiles: EngagementProfile[], version: string): TrainedModel {
+export function trainModel(
+  profiles: EngagementProfile[],
+  version: string,
+  outcomes?: SendOutcomes,
+): TrainedModel {
   const unbiased = profiles.map(withoutPersonal);
   const sends = new Array<number>(SLOTS).fill(0);
   const opens = new Array<number>(SLOTS).fill(0);
@@ -34,7 +68,12 @@ export function trainModel(profiles: EngagementProfile[], version: string): Trai
   const base = fitPrior(sends, opens, version);
   const withHistory = unbiased.filter((p) => totals(p).sends >= 5);
   const timing = fitTimingModel(withHistory);
-  const prior: Prior = timing ? { ...base, timing } : base;
+  const calibration = recalibration(outcomes);
+  const prior: Prior = {
+    ...base,
+    ...(timing ? { timing } : {}),
+    ...(calibration !== 1 ? { calibration } : {}),
+  };
   const cells: { q: number; n: number; k: number }[] = [];
   let logLoss = 0;
   let n = 0;

@@ -1,6 +1,7 @@
-import { and, desc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, between, desc, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { engagementProfiles, optimizedSends, optimizerModels } from "../../lib/db/d1-schema";
+import type { SendOutcomes } from "../../lib/optimizer/train";
 
 export type ModelRow = typeof optimizerModels.$inferSelect;
 
@@ -69,8 +70,16 @@ export function optimizerStore(database: D1Database, tenantId: string) {
       return db.select().from(optimizerModels).where(eq(optimizerModels.tenantId, tenantId)).all();
     },
 
-    /** A schedule whose time the optimizer chose (live performance by source). */
-    async recordOptimizedSend(row: { scheduleId: string; source: string; predicted: number; at: number }) {
+    /** A schedule whose time the optimizer chose (live performance by source, recalibration). */
+    async recordOptimizedSend(row: {
+      scheduleId: string;
+      source: string;
+      predicted: number;
+      at: number;
+      notificationType: string;
+      sendAt: number;
+      modelPredicted: number;
+    }) {
       await db
         .insert(optimizedSends)
         .values({ ...row, tenantId, opened: 0 })
@@ -110,6 +119,34 @@ export function optimizerStore(database: D1Database, tenantId: string) {
         .where(and(eq(optimizedSends.tenantId, tenantId), gt(optimizedSends.at, since)))
         .groupBy(optimizedSends.source)
         .all();
+    },
+
+    /**
+     * Optimized sends of a type (all types: null) sent in [from, to], with the model's own
+     * predictions: what training's recalibration compares opens against.
+     */
+    async sendOutcomes(type: string | null, from: number, to: number): Promise<SendOutcomes> {
+      const row = await db
+        .select({
+          sends: sql<number>`COUNT(*)`,
+          predicted: sql<number>`SUM(${optimizedSends.modelPredicted})`,
+          opened: sql<number>`SUM(${optimizedSends.opened})`,
+        })
+        .from(optimizedSends)
+        .where(
+          and(
+            eq(optimizedSends.tenantId, tenantId),
+            type ? eq(optimizedSends.notificationType, type) : isNotNull(optimizedSends.notificationType),
+            between(optimizedSends.sendAt, from, to),
+            isNotNull(optimizedSends.modelPredicted),
+          ),
+        )
+        .get();
+      return {
+        sends: Number(row?.sends ?? 0),
+        predicted: Number(row?.predicted ?? 0),
+        opened: Number(row?.opened ?? 0),
+      };
     },
 
     async saveModel(row: Omit<ModelRow, "tenantId">) {

@@ -104,6 +104,7 @@ export async function withSecondOpinion(env: Env, decision: Answer, history: str
     slot: pick.slot,
     localTime: formatLocal(pick.at, decision.timezone),
     engagementProbability: verdict.scores[best]!,
+    modelProbability: pick.modelProbability,
     confidence: verdict.confidence,
     explanation: `Workers AI (${model}) chose ${candidates[best]!.weekday} ${String(pick.slot % 24).padStart(2, "0")}:00 with confidence ${verdict.confidence}; the built-in model said: ${decision.explanation}`,
   };

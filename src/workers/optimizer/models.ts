@@ -1,6 +1,11 @@
 import type { Prior } from "../../lib/optimizer/model";
 import { parseProfile } from "../../lib/optimizer/profile";
-import { type TrainedModel, trainModel } from "../../lib/optimizer/train";
+import {
+  OUTCOME_SETTLE_DAYS,
+  OUTCOME_WINDOW_DAYS,
+  type TrainedModel,
+  trainModel,
+} from "../../lib/optimizer/train";
 import { optimizerStore } from "../db/optimizer-store";
 import type { Env } from "../env";
 
@@ -22,7 +27,12 @@ export async function loadPrior(env: Env, tenantId: string, type: string): Promi
   return prior;
 }
 
-/** Train the pooled model and one per type from the profiles in D1; returns the pooled one. */
+const DAY_MS = 86_400_000;
+
+/**
+ * Train the pooled model and one per type from the profiles in D1, each recalibrated by the
+ * outcomes of its recent optimized sends; returns the pooled one.
+ */
 export async function trainTenant(
   env: Env,
   tenantId: string,
@@ -32,11 +42,18 @@ export async function trainTenant(
   const version = `m${now}`;
   let pooled: (TrainedModel & { version: string }) | null = null;
   for (const type of ["*", ...(await store.types())]) {
-    const rows = await store.recentProfiles(type === "*" ? null : type, TRAINING_PROFILES);
+    const ofType = type === "*" ? null : type;
+    const rows = await store.recentProfiles(ofType, TRAINING_PROFILES);
     if (rows.length === 0) continue;
+    const outcomes = await store.sendOutcomes(
+      ofType,
+      now - OUTCOME_WINDOW_DAYS * DAY_MS,
+      now - OUTCOME_SETTLE_DAYS * DAY_MS,
+    );
     const model = trainModel(
       rows.map((r) => parseProfile(r.profile)),
       version,
+      outcomes,
     );
     await store.saveModel({
       type,

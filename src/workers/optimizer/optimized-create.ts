@@ -47,7 +47,11 @@ export async function optimizedTime(env: Env, caller: Caller, body: CreateSchedu
     ]);
   }
   const answer = await withSecondOpinion(env, decision, decision.explanation);
-  return { ...answer, experiment: experiment && variant !== null ? { id: experiment.id, variant } : null };
+  return {
+    ...answer,
+    type,
+    experiment: experiment && variant !== null ? { id: experiment.id, variant } : null,
+  };
 }
 
 /** A schedule created at an optimized time counts for the live metrics and its experiment. */
@@ -65,6 +69,9 @@ export async function recordOptimizedCreation(
       source: optimized.source,
       predicted: optimized.engagementProbability,
       at,
+      notificationType: optimized.type,
+      sendAt: optimized.at,
+      modelPredicted: optimized.modelProbability,
     });
   }
   if (optimized.experiment) {

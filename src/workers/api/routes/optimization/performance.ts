@@ -5,6 +5,7 @@ import { optimizerStore } from "../../../db/optimizer-store";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { bearerSecurity, jsonResponse, problemResponses } from "../../schemas";
+import { Recalibration } from "./schema";
 
 const ModelSummary = z.object({
   type: z.string(),
@@ -17,6 +18,7 @@ const ModelSummary = z.object({
       "Share of users whose timing the model sees as no preference, mild (peak at most 1.5x) or clear; null until enough profiles were trained on",
   }),
   metrics: z.object({ logLoss: z.number(), auc: z.number(), calibrationError: z.number() }),
+  recalibration: Recalibration,
 });
 
 export const route = createRoute({
@@ -53,15 +55,19 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const round = (x: number) => Math.round(x * 10_000) / 10_000;
   return c.json(
     {
-      models: rows.map((r) => ({
-        type: r.type,
-        modelVersion: r.version,
-        trainedAt: new Date(r.trainedAt).toISOString(),
-        users: r.users,
-        events: r.events,
-        timingPreference: timingShares((JSON.parse(r.prior) as Prior).timing),
-        metrics: JSON.parse(r.metrics) as { logLoss: number; auc: number; calibrationError: number },
-      })),
+      models: rows.map((r) => {
+        const prior = JSON.parse(r.prior) as Prior;
+        return {
+          type: r.type,
+          modelVersion: r.version,
+          trainedAt: new Date(r.trainedAt).toISOString(),
+          users: r.users,
+          events: r.events,
+          timingPreference: timingShares(prior.timing),
+          metrics: JSON.parse(r.metrics) as { logLoss: number; auc: number; calibrationError: number },
+          recalibration: prior.calibration ?? 1,
+        };
+      }),
       live: {
         sinceDays: LIVE_DAYS,
         bySource: live.map((l) => {

@@ -54,6 +54,13 @@ export const OptimalSendTimeQuery = z.object({
   businessHoursOnly: z.enum(["true", "false"]).optional(),
 });
 
+/** The factor every predicted probability is scaled by (train.ts `recalibration`). */
+export const Recalibration = z.number().openapi({
+  description:
+    "Opens over the model's own predicted opens on this type's optimized sends sent 1 to 15 days ago, held toward 1 (30 pseudo-opens) and within [0.5, 2]; every predicted probability is multiplied by it. 1 until such sends have outcomes.",
+  example: 0.91,
+});
+
 export const TrainResultSchema = z
   .object({
     modelVersion: z.string(),
@@ -61,5 +68,6 @@ export const TrainResultSchema = z
     users: z.number(),
     events: z.number(),
     metrics: z.object({ logLoss: z.number(), auc: z.number(), calibrationError: z.number() }),
+    recalibration: Recalibration,
   })
   .openapi("TrainResult");

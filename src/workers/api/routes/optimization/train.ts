@@ -27,6 +27,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
       users: model.users,
       events: model.events,
       metrics: model.metrics,
+      recalibration: model.prior.calibration ?? 1,
     },
     200,
   );
