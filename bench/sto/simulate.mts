@@ -200,9 +200,9 @@ function run(sc: Scenario) {
         if (prior.curve[weekday * 24 + h]! > prior.curve[weekday * 24 + g]!) g = h;
       expected.globalBest[block]! += p[idx(g)]!;
       let hist = 10;
-      for (const h of ALLOWED_HOURS) if (histogram[h] > histogram[hist]) hist = h;
+      for (const h of ALLOWED_HOURS) if (histogram[h]! > histogram[hist]!) hist = h;
       expected.histogram[block]! += p[idx(hist)]!;
-      if (policyRandom() < p[idx(hist)]!) histogram[hist]++;
+      if (policyRandom() < p[idx(hist)]!) histogram[hist]!++;
       if (learner) {
         const chosen = learner.choose(weekday >= 5);
         expected.ceiling[block]! += p[chosen]!;
