@@ -21,6 +21,20 @@ const ModelSummary = z.object({
   recalibration: Recalibration,
 });
 
+const LiveResults = z.object({
+  sinceDays: z.number(),
+  bySource: z.array(
+    z.object({
+      source: z.string(),
+      sends: z.number(),
+      opens: z.number(),
+      rate: z.number(),
+      predictedRate: z.number().openapi({ description: "Mean probability the answers gave" }),
+      calibrationError: z.number().nullable(),
+    }),
+  ),
+});
+
 export const route = createRoute({
   method: "get",
   path: "/v1/optimization/performance",
@@ -30,7 +44,7 @@ export const route = createRoute({
   middleware: [requireRole("viewer")] as const,
   responses: {
     200: jsonResponse(
-      z.object({ models: z.array(ModelSummary) }).openapi("OptimizationPerformance"),
+      z.object({ models: z.array(ModelSummary), live: LiveResults }).openapi("OptimizationPerformance"),
       "Models",
     ),
     ...problemResponses(401),
