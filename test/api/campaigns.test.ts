@@ -164,6 +164,15 @@ describe("campaigns", () => {
     expect(chosen!.sendTimeSource).not.toBe("fixed");
     expect(at).toBeGreaterThanOrEqual(Date.parse("2027-03-14T00:00:00Z"));
     expect(at).toBeLessThanOrEqual(Date.parse("2027-03-15T00:00:00Z"));
+    // The optimized send counts in the live metrics (and so in the next recalibration).
+    const live = await call<{ live: { bySource: { source: string; sends: number }[] } }>(
+      "GET",
+      "/v1/optimization/performance",
+      { key: t.apiKey },
+    );
+    expect(live.body.live.bySource).toEqual([
+      expect.objectContaining({ source: chosen!.sendTimeSource, sends: 1 }),
+    ]);
   });
 
   it("pause, resume and cancel reach every recipient, also while the fan-out is still running", async () => {

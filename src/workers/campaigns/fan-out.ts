@@ -7,6 +7,7 @@ import {
   recipientCommands,
 } from "../../lib/journeys/campaign-plan";
 import type { JsonObject } from "../../lib/json";
+import type { Decision } from "../../lib/optimizer/decide";
 import type { CreateResult, CreateScheduleCommand, TenantDefaults } from "../../lib/schedules/commands";
 import { type IndexEntry, indexEntryOfView } from "../../lib/schedules/index-entry";
 import { DEFAULT_RETRY_CONFIG } from "../../lib/schedules/model";
@@ -14,10 +15,12 @@ import { formatInstant } from "../../lib/time/zones";
 import type { TenantRecord } from "../api/context";
 import { createSchedulesFor, tenantDefaults, userScheduler } from "../api/user-scheduler";
 import { type CampaignRow, campaignStore } from "../db/campaign-store";
+import { optimizerStore } from "../db/optimizer-store";
 import { scheduleIndex } from "../db/schedule-index";
 import { tenantStore } from "../db/tenant-store";
 import { type Env, fanOutPause, numberVar } from "../env";
 import { loadPrior } from "../optimizer/models";
+import { optimizedSendRow } from "../optimizer/optimized-create";
 
 /** Recipients handled at once within a chunk (each is one user object): wrangler.toml var. */
 function recipientConcurrency(env: Env): number {
@@ -122,11 +125,15 @@ async function fanOutChunk(
   for (const userId of userIds) {
     planned.set(userId, await recipientCommands(campaign.id, def, dueTimes, payloads, userId, retryConfig));
   }
-  if (def.rules.optimizeSendTime) await optimizeTimes(env, tenant.id, planned, defaults);
+  const optimized = def.rules.optimizeSendTime
+    ? await optimizeTimes(env, tenant.id, planned, defaults)
+    : new Map<CreateScheduleCommand, Decision>();
   if (def.rules.throttlePerMinute) {
     await throttleTimes(env, tenant.id, campaign.id, seq, planned, defaults, def.rules.throttlePerMinute);
   }
   const entries: IndexEntry[] = [];
+  const optimizedRows: ReturnType<typeof optimizedSendRow>[] = [];
+  const createdAt = Date.now();
   let schedules = 0;
   let failed = 0;
   await forEachConcurrently(
@@ -149,6 +156,19 @@ async function fanOutChunk(
           return;
         }
         schedules++;
+        const decision = optimized.get(commands[i]!);
+        if (decision) {
+          // The final instant: a throttle may have moved the send after the optimizer chose it.
+          const sendAt = Date.parse(r.schedule.scheduledTime);
+          optimizedRows.push(
+            optimizedSendRow(
+              r.schedule.id,
+              commands[i]!.notificationId,
+              { ...decision, at: sendAt },
+              createdAt,
+            ),
+          );
+        }
         entries.push({
           ...indexEntryOfView(r.schedule),
           campaignId: campaign.id,
@@ -160,16 +180,21 @@ async function fanOutChunk(
     fanOutPause(env),
   );
   await scheduleIndex(env.DB, tenant.id).upsert(entries);
+  await optimizerStore(env.DB, tenant.id).recordOptimizedSends(optimizedRows);
   return { schedules, failed };
 }
 
-/** rules.optimizeSendTime: each phase at the recipient's best time within 24 h of its due time. */
+/**
+ * rules.optimizeSendTime: each phase at the recipient's best time within 24 h of its due time.
+ * Answers the decision behind each command it moved, to be recorded once the schedule exists.
+ */
 async function optimizeTimes(
   env: Env,
   tenantId: string,
   planned: Map<string, CreateScheduleCommand[]>,
   defaults: TenantDefaults,
-): Promise<void> {
+): Promise<Map<CreateScheduleCommand, Decision>> {
+  const decisions = new Map<CreateScheduleCommand, Decision>();
   const priors = new Map<string, Awaited<ReturnType<typeof loadPrior>>>();
   await forEachConcurrently([...planned], recipientConcurrency(env), async ([userId, commands]) => {
     const owner = { tenantId, userId };
@@ -187,8 +212,10 @@ async function optimizeTimes(
       command.scheduledTime = formatInstant(decision.at);
       command.sendTimeSource = decision.source;
       command.localTimeAtOrAfter = undefined;
+      decisions.set(command, decision);
     }
   });
+  return decisions;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ApiError } from "../../lib/errors";
+import type { Decision } from "../../lib/optimizer/decide";
 import { assignVariant } from "../../lib/optimizer/experiments";
 import type { Caller } from "../api/context";
 import { sendWindow } from "../api/routes/optimization/optimal-send-time";
@@ -64,15 +65,9 @@ export async function recordOptimizedCreation(
 ): Promise<void> {
   const at = Date.now();
   if (optimized.source !== "fixed") {
-    await optimizerStore(env.DB, tenantId).recordOptimizedSend({
-      scheduleId,
-      source: optimized.source,
-      predicted: optimized.engagementProbability,
-      at,
-      notificationType: optimized.type,
-      sendAt: optimized.at,
-      modelPredicted: optimized.modelProbability,
-    });
+    await optimizerStore(env.DB, tenantId).recordOptimizedSends([
+      optimizedSendRow(scheduleId, optimized.type, optimized, at),
+    ]);
   }
   if (optimized.experiment) {
     await experimentStore(env.DB, tenantId).recordSend({
@@ -83,4 +78,22 @@ export async function recordOptimizedCreation(
       at,
     });
   }
+}
+
+/** The optimized_sends row of a schedule created at a decision's time. */
+export function optimizedSendRow(
+  scheduleId: string,
+  type: string,
+  decision: Pick<Decision, "at" | "engagementProbability" | "modelProbability"> & { source: string },
+  at: number,
+) {
+  return {
+    scheduleId,
+    source: decision.source,
+    predicted: decision.engagementProbability,
+    at,
+    notificationType: type,
+    sendAt: decision.at,
+    modelPredicted: decision.modelProbability,
+  };
 }
