@@ -104,6 +104,7 @@ export function truth(
   return Math.min(0.95, ((u.base * shape(hour)) / mean) * fatigue);
 }
 
+/** Users in the history population (the benchmark of record: 2,000). */
 export const HISTORY_USERS = 2000;
 export const HISTORY_DAYS = 30;
 const DAY = 86_400_000;
@@ -112,11 +113,16 @@ const DAY = 86_400_000;
  * The history population the model is first trained on: other users of the tenant, each sent to
  * once a day for 30 days at a random allowed hour (the scenario without drift or moves).
  */
-export function historyPopulation(sc: Scenario, seed: number, type: NotificationType): EngagementProfile[] {
+export function historyPopulation(
+  sc: Scenario,
+  seed: number,
+  type: NotificationType,
+  users = HISTORY_USERS,
+): EngagementProfile[] {
   const random = seededRandom(seed * 7919 + 17);
   const stationary: Scenario = { ...sc, drift: false, timezoneMove: false };
   const profiles: EngagementProfile[] = [];
-  for (let i = 0; i < HISTORY_USERS; i++) {
+  for (let i = 0; i < users; i++) {
     const u = makeUser(random, type);
     const profile = emptyProfile();
     for (let d = 0; d < HISTORY_DAYS; d++) {

@@ -5,6 +5,8 @@
 //     Cron Trigger retrains it (the default); 0 trains once, on the history population, before day 1
 //   [--holdout 0.05]: that share of sends goes to a random allowed hour (the service's explorationShare);
 //     like every send whose hour did not come from the user's history, retraining learns from them
+//   [--first-seed 1]: seeds run from this one (tune on seeds the table of record does not use)
+//   [--history-users 2000]: size of the history population the model is first trained on
 //   [--other-type-days N]: every user already has N days of random-hour sends of the other type (the
 //     same person: same bumps and phase, the other type's base rate and hour shift), which ours may use
 // Users have latent hour-of-week open curves; every policy sends once a day inside the window
@@ -32,6 +34,7 @@ import {
   ALLOWED_HOURS,
   BASE_LOGIT_SD,
   BUMPS,
+  HISTORY_USERS,
   historyPopulation,
   makeUser as makePopulationUser,
   medianRate,
@@ -51,6 +54,8 @@ const args = Object.fromEntries(
 );
 const USERS = Number(args.users ?? 2000);
 const SEEDS = Number(args.seeds ?? 5);
+const FIRST_SEED = Number(args["first-seed"] ?? 1);
+const HISTORY_USER_COUNT = Number(args["history-users"] ?? HISTORY_USERS);
 const DAYS = Number(args.days ?? 60);
 const TYPES = (args.type && args.type !== "both" ? [args.type] : ["push", "email"]) as ("push" | "email")[];
 let TYPE: "push" | "email" = TYPES[0]!;
@@ -80,7 +85,7 @@ const BLOCKS: [number, number][] = [
 
 /** The history population's profiles, and the prior trained on them. */
 function trainPrior(sc: Scenario, seed: number): { prior: Prior; history: EngagementProfile[] } {
-  const history = historyPopulation(sc, seed, TYPE);
+  const history = historyPopulation(sc, seed, TYPE, HISTORY_USER_COUNT);
   return { prior: train(history, `sim-${seed}`), history };
 }
 
@@ -137,7 +142,7 @@ function run(sc: Scenario) {
   const latencies: number[] = [];
   let maxState = 0;
   const ceiling = CEILING ? ceilingCurves(sc) : undefined;
-  for (let seed = 1; seed <= SEEDS; seed++) {
+  for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
     const trained = trainPrior(sc, seed);
     let prior = trained.prior;
     const random = seededRandom(seed);
@@ -311,7 +316,7 @@ function run(sc: Scenario) {
 }
 
 console.error(
-  `users ${USERS} × seeds ${SEEDS}, ${DAYS} days, ${TYPES.join(" and ")}; blocks ${BLOCKS.map(([a, b]) => (a === b ? a : `${a}-${b}`)).join(", ")}`,
+  `users ${USERS} × seeds ${FIRST_SEED}–${FIRST_SEED + SEEDS - 1} (history population ${HISTORY_USER_COUNT}), ${DAYS} days, ${TYPES.join(" and ")}; blocks ${BLOCKS.map(([a, b]) => (a === b ? a : `${a}-${b}`)).join(", ")}`,
 );
 for (const type of TYPES) {
   TYPE = type;
