@@ -326,4 +326,13 @@ describe("fallback without data", () => {
     )!;
     expect(new Date(decision.at).toISOString()).toBe("2027-06-08T08:00:00.000Z");
   });
+
+  it("is tomorrow's 10:00 sharp, not the window's start, when the window starts within the 10:00 hour", () => {
+    const notBefore = Date.parse("2027-06-07T08:37:00Z"); // 10:37 in Berlin
+    const ask = (notAfter: number) =>
+      resolveSendTime(emptyProfile(), null, notBefore, notAfter, { zone: "Europe/Berlin" }, 1)!;
+    expect(new Date(ask(notBefore + 86_400_000).at).toISOString()).toBe("2027-06-08T08:00:00.000Z");
+    // A window without 10:00 sharp still prefers the 10 o'clock hour.
+    expect(new Date(ask(notBefore + 3 * 3_600_000).at).toISOString()).toBe("2027-06-07T08:37:00.000Z");
+  });
 });
