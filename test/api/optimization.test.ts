@@ -2,7 +2,7 @@ import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/workers/index";
-import { call, createTenant, type TestTenant, waitForScheduleStatus } from "../support/api";
+import { call, createTenant, reportOpened, type TestTenant, waitForScheduleStatus } from "../support/api";
 
 type Optimal = {
   sendAt: string;
@@ -325,20 +325,7 @@ describe("send-time optimization", () => {
       });
       ids.push(created.body.id);
     }
-    await call("POST", "/v1/engagement", {
-      key: t.apiKey,
-      body: {
-        events: [
-          {
-            userId: "a",
-            notificationType: "digest",
-            event: "opened",
-            at: new Date().toISOString(),
-            scheduleId: ids[0],
-          },
-        ],
-      },
-    });
+    await reportOpened(t.apiKey, { userId: "a", notificationType: "digest", scheduleId: ids[0]! });
     const live = await call<{
       live: { bySource: { source: string; sends: number; opens: number; rate: number }[] };
     }>("GET", "/v1/optimization/performance", { key: t.apiKey });

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { trainTenant } from "../../src/workers/optimizer/models";
-import { call, createTenant, type TestTenant } from "../support/api";
+import { call, createTenant, reportOpened, type TestTenant } from "../support/api";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -47,20 +47,7 @@ describe("live recalibration of predicted probabilities", () => {
       expect(created.status).toBe(201);
       ids.push(created.body.id);
     }
-    await call("POST", "/v1/engagement", {
-      key: t.apiKey,
-      body: {
-        events: [
-          {
-            userId: "a",
-            notificationType: "digest",
-            event: "opened",
-            at: new Date().toISOString(),
-            scheduleId: ids[0],
-          },
-        ],
-      },
-    });
+    await reportOpened(t.apiKey, { userId: "a", notificationType: "digest", scheduleId: ids[0]! });
     const rows = await env.DB.prepare(
       "SELECT notification_type, send_at, model_predicted, predicted, opened FROM optimized_sends WHERE tenant_id = ?",
     )

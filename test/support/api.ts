@@ -35,6 +35,18 @@ export async function call<T = Record<string, unknown>>(
   return { status: response.status, body: parsed as T, headers: response.headers };
 }
 
+/** The tenant's notification service reports that the user opened a schedule's notification now. */
+export async function reportOpened(
+  key: string,
+  open: { userId: string; notificationType: string; scheduleId: string },
+): Promise<void> {
+  const answer = await call("POST", "/v1/engagement", {
+    key,
+    body: { events: [{ ...open, event: "opened", at: new Date().toISOString() }] },
+  });
+  expect(answer.status).toBe(202);
+}
+
 export interface TestTenant {
   id: string;
   apiKey: string;
