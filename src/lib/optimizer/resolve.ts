@@ -81,7 +81,7 @@ export function resolveSendTime(
   if (candidates.length === 0) return null;
   const post = posterior(profile, prior ?? FLAT, related);
   if (!prior && post.evidence < 3) {
-    // The window's start is a candidate too: inside the fallback hour it is 10:37, not 10:00, and
+    // The window's start is a candidate too: inside the fallback hour it is (say) 10:37, not 10:00, and
     // answering it would send at once, so 10:00 sharp wins when the window has one.
     const inFallbackHour = candidates.filter((c) => c.slot % 24 === FALLBACK_HOUR);
     const pick =
