@@ -334,5 +334,16 @@ describe("fallback without data", () => {
     expect(new Date(ask(notBefore + 86_400_000).at).toISOString()).toBe("2027-06-08T08:00:00.000Z");
     // A window without 10:00 sharp still prefers the 10 o'clock hour.
     expect(new Date(ask(notBefore + 3 * 3_600_000).at).toISOString()).toBe("2027-06-07T08:37:00.000Z");
+    // Where the hours fall on :30 (UTC+05:30), tomorrow's 10:30 rather than 10:37 now.
+    const kolkata = Date.parse("2027-06-07T05:07:00Z"); // 10:37 in Kolkata
+    const answer = resolveSendTime(
+      emptyProfile(),
+      null,
+      kolkata,
+      kolkata + 86_400_000,
+      { zone: "Asia/Kolkata" },
+      1,
+    )!;
+    expect(new Date(answer.at).toISOString()).toBe("2027-06-08T05:00:00.000Z");
   });
 });

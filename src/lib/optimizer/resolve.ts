@@ -81,13 +81,14 @@ export function resolveSendTime(
   if (candidates.length === 0) return null;
   const post = posterior(profile, prior ?? FLAT, related);
   if (!prior && post.evidence < 3) {
-    // The window's start is a candidate too: inside the fallback hour it is (say) 10:37, not 10:00, and
-    // answering it would send at once, so 10:00 sharp wins when the window has one.
-    const inFallbackHour = candidates.filter((c) => c.slot % 24 === FALLBACK_HOUR);
+    // The window's start is a candidate too: inside the fallback hour it is (say) 10:37, and
+    // answering it would send at once, so the candidate nearest the hour's start wins (10:00, or
+    // 10:30 in a zone half an hour off UTC); among equals, the earliest.
+    const minuteOfDay = (c: Candidate) => localParts(c.at, constraints.zone).minuteOfDay;
     const pick =
-      inFallbackHour.find((c) => localParts(c.at, constraints.zone).minuteOfDay === FALLBACK_HOUR * 60) ??
-      inFallbackHour[0] ??
-      candidates[0]!;
+      candidates
+        .filter((c) => c.slot % 24 === FALLBACK_HOUR)
+        .sort((a, b) => minuteOfDay(a) - minuteOfDay(b))[0] ?? candidates[0]!;
     return unoptimized(
       pick,
       post,
