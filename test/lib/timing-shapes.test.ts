@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fitPrior, posterior } from "../../src/lib/optimizer/model";
+import { fitPrior, parsePrior, posterior } from "../../src/lib/optimizer/model";
 import { type EngagementProfile, emptyProfile, recordSend, SLOTS } from "../../src/lib/optimizer/profile";
 import { seededRandom } from "../../src/lib/optimizer/random";
 import {
@@ -82,6 +82,20 @@ describe("timing shapes", () => {
     expect(timingPreferenceShares(flat).none).toBeGreaterThan(0.2);
     // Too few profiles to learn shapes from: no timing model, the population curve alone.
     expect(trainModel(population("sharp", 3).slice(0, 20), "t").prior.timing).toBeUndefined();
+  });
+
+  it("a stored timing model learnt over another dictionary of shapes is not used", () => {
+    const { prior } = trainModel(population("sharp", 4), "t");
+    expect(parsePrior(JSON.stringify(prior)).timing?.weights).toHaveLength(TIMING_SHAPES.length);
+    // As stored before the weekend offset went in half hours: 577 weights, no dictionary.
+    const { dictionary: _, ...older } = prior.timing!;
+    const stale = parsePrior(
+      JSON.stringify({ ...prior, timing: { ...older, weights: older.weights.slice(0, 577) } }),
+    );
+    expect(stale.timing).toBeUndefined();
+    expect(stale.curve).toEqual(prior.curve);
+    const otherDictionary = { ...prior.timing!, dictionary: "577:0" };
+    expect(parsePrior(JSON.stringify({ ...prior, timing: otherDictionary })).timing).toBeUndefined();
   });
 
   it("a user's level is opens over what the shape expects where the sends went", () => {

@@ -1,5 +1,5 @@
 import { type EngagementProfile, SLOTS, totals } from "./profile";
-import { type TimingModel, timingTilt } from "./timing-shapes";
+import { currentTimingModel, type TimingModel, timingTilt } from "./timing-shapes";
 
 /**
  * Hierarchical Beta–Binomial over the 168 hours of the week. A user's slot rate has a Beta prior
@@ -25,6 +25,13 @@ export interface Prior {
   calibration?: number;
   source: "global" | "segment";
   version: string;
+}
+
+/** A stored prior, without a timing model learnt over another dictionary of shapes. */
+export function parsePrior(text: string): Prior {
+  const prior = JSON.parse(text) as Prior;
+  if (!currentTimingModel(prior.timing)) delete prior.timing;
+  return prior;
 }
 
 interface KernelEntry {

@@ -1,4 +1,5 @@
 import { type EngagementProfile, emptyProfile, SLOTS, totals } from "./profile";
+import { hash32 } from "./random";
 
 /**
  * The middle level of user ← timing shape ← global: a fixed dictionary of plausible timing
@@ -62,12 +63,30 @@ const FLOOR = 1e-4;
 const CEILING = 0.95;
 
 export interface TimingModel {
+  /** The dictionary the weights are over (see dictionaryId). */
+  dictionary: string;
   /** Population weight of each shape in TIMING_SHAPES (sums to 1). */
   weights: number[];
   /** Share of the population's sends per slot: shapes are scaled to mean 1 over it. */
   sendShare: number[];
   /** The population's open rate per send. */
   rate: number;
+}
+
+let dictionary: string | undefined;
+
+/** A fingerprint of TIMING_SHAPES: weights learnt over another dictionary mean nothing over this one. */
+export function dictionaryId(): string {
+  dictionary ??= `${TIMING_SHAPES.length}:${hash32(JSON.stringify(TIMING_SHAPES)).toString(36)}`;
+  return dictionary;
+}
+
+/**
+ * The timing model if it was learnt over this dictionary. A model stored before the dictionary
+ * changed is not used: until the next training, the population curve alone decides.
+ */
+export function currentTimingModel(model: TimingModel | undefined): TimingModel | undefined {
+  return model?.dictionary === dictionaryId() ? model : undefined;
 }
 
 /** Each shape's curve scaled so that a send placed like the population's averages 1. */
@@ -224,7 +243,7 @@ export function fitTimingModel(
     return ll.map((x) => Math.exp(x - max));
   });
   // The weights are a product of independent choices (how sharp, which hour, how broad, how much
-  // later at weekends): 5 + 24 + 2 + 3 numbers instead of 577. With a few opens per user, free
+  // later at weekends): 5 + 24 + 2 + 5 numbers instead of 961. With a few opens per user, free
   // weights chase chance coincidences; the product learns what is shared (above all how sharp
   // people's timing is, which is what "do no harm" depends on).
   const H = curves.length;
@@ -280,7 +299,7 @@ export function fitTimingModel(
     });
     productWeights();
   }
-  return { weights: Array.from(weights), sendShare, rate };
+  return { dictionary: dictionaryId(), weights: Array.from(weights), sendShare, rate };
 }
 
 /** Share of the population with no timing preference, a mild one (peak ≤ ×1.5) and a clear one. */

@@ -1,4 +1,4 @@
-import type { Prior } from "../../lib/optimizer/model";
+import { type Prior, parsePrior } from "../../lib/optimizer/model";
 import { parseProfile } from "../../lib/optimizer/profile";
 import {
   OUTCOME_SETTLE_DAYS,
@@ -21,7 +21,7 @@ export async function loadPrior(env: Env, tenantId: string, type: string): Promi
   if (hit && Date.now() - hit.at < CACHE_MS) return hit.prior;
   const store = optimizerStore(env.DB, tenantId);
   const row = (await store.model(type)) ?? (await store.model("*"));
-  const prior = row ? (JSON.parse(row.prior) as Prior) : null;
+  const prior = row ? parsePrior(row.prior) : null;
   if (cache.size > 10_000) cache.clear();
   cache.set(key, { prior, at: Date.now() });
   return prior;

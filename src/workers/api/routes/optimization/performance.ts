@@ -1,5 +1,5 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import type { Prior } from "../../../../lib/optimizer/model";
+import { parsePrior } from "../../../../lib/optimizer/model";
 import { type TimingModel, timingPreferenceShares } from "../../../../lib/optimizer/timing-shapes";
 import { optimizerStore } from "../../../db/optimizer-store";
 import type { AppEnv } from "../../context";
@@ -70,7 +70,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   return c.json(
     {
       models: rows.map((r) => {
-        const prior = JSON.parse(r.prior) as Prior;
+        const prior = parsePrior(r.prior);
         return {
           type: r.type,
           modelVersion: r.version,
