@@ -87,14 +87,14 @@ describe("timing shapes", () => {
   it("a stored timing model learnt over another dictionary of shapes is not used", () => {
     const { prior } = trainModel(population("sharp", 4), "t");
     expect(parsePrior(JSON.stringify(prior)).timing?.weights).toHaveLength(TIMING_SHAPES.length);
-    // As stored before the weekend offset went in half hours: 577 weights, no dictionary.
+    // As stored before models carried their dictionary: no fingerprint, and fewer weights.
     const { dictionary: _, ...older } = prior.timing!;
     const stale = parsePrior(
-      JSON.stringify({ ...prior, timing: { ...older, weights: older.weights.slice(0, 577) } }),
+      JSON.stringify({ ...prior, timing: { ...older, weights: older.weights.slice(0, 400) } }),
     );
     expect(stale.timing).toBeUndefined();
     expect(stale.curve).toEqual(prior.curve);
-    const otherDictionary = { ...prior.timing!, dictionary: "577:0" };
+    const otherDictionary = { ...prior.timing!, dictionary: "400:0" };
     expect(parsePrior(JSON.stringify({ ...prior, timing: otherDictionary })).timing).toBeUndefined();
   });
 

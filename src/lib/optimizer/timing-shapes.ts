@@ -24,14 +24,10 @@ export interface TimingShape {
 export const TIMING_SHAPES: TimingShape[] = [
   { center: Number.NaN, width: 0, amplitude: 0, weekendOffset: 0 },
 ];
-// The weekend offset goes in half hours: with whole hours, a population whose weekends are 1.5 h
-// later is split between 1 and 2, and every user's weekend peak is blurred by it (push strong,
-// sends 41-60: +1.2 and +1.6 points of gap closed on two sets of seeds outside the table of record).
 for (let center = 0; center < 24; center++)
   for (const width of [1.5, 3])
     for (const amplitude of [0.2, 0.4, 0.8, 1.6])
-      for (const weekendOffset of [0, 0.5, 1, 1.5, 2])
-        TIMING_SHAPES.push({ center, width, amplitude, weekendOffset });
+      for (const weekendOffset of [0, 1, 2]) TIMING_SHAPES.push({ center, width, amplitude, weekendOffset });
 
 let rawCurves: Float64Array[] | undefined;
 
@@ -243,7 +239,7 @@ export function fitTimingModel(
     return ll.map((x) => Math.exp(x - max));
   });
   // The weights are a product of independent choices (how sharp, which hour, how broad, how much
-  // later at weekends): 5 + 24 + 2 + 5 numbers instead of 961. With a few opens per user, free
+  // later at weekends): 5 + 24 + 2 + 3 numbers instead of 577. With a few opens per user, free
   // weights chase chance coincidences; the product learns what is shared (above all how sharp
   // people's timing is, which is what "do no harm" depends on).
   const H = curves.length;
