@@ -314,36 +314,24 @@ describe("variant assignment for ids that differ only at the end", () => {
 });
 
 describe("fallback without data", () => {
+  /** The answer, as an ISO instant, with neither a prior nor user data, for a window from `notBefore`. */
+  const fallbackAt = (notBefore: number, windowMs: number, zone: string) =>
+    new Date(
+      resolveSendTime(emptyProfile(), null, notBefore, notBefore + windowMs, { zone }, 1)!.at,
+    ).toISOString();
+
   it("is the next 10:00 in the window even when the window starts later in the day", () => {
     const notBefore = Date.parse("2027-06-07T17:35:00Z"); // 19:35 in Berlin
-    const decision = resolveSendTime(
-      emptyProfile(),
-      null,
-      notBefore,
-      notBefore + 86_400_000,
-      { zone: "Europe/Berlin" },
-      1,
-    )!;
-    expect(new Date(decision.at).toISOString()).toBe("2027-06-08T08:00:00.000Z");
+    expect(fallbackAt(notBefore, 86_400_000, "Europe/Berlin")).toBe("2027-06-08T08:00:00.000Z");
   });
 
   it("is tomorrow's 10:00 sharp, not the window's start, when the window starts within the 10:00 hour", () => {
     const notBefore = Date.parse("2027-06-07T08:37:00Z"); // 10:37 in Berlin
-    const ask = (notAfter: number) =>
-      resolveSendTime(emptyProfile(), null, notBefore, notAfter, { zone: "Europe/Berlin" }, 1)!;
-    expect(new Date(ask(notBefore + 86_400_000).at).toISOString()).toBe("2027-06-08T08:00:00.000Z");
+    expect(fallbackAt(notBefore, 86_400_000, "Europe/Berlin")).toBe("2027-06-08T08:00:00.000Z");
     // A window without 10:00 sharp still prefers the 10 o'clock hour.
-    expect(new Date(ask(notBefore + 3 * 3_600_000).at).toISOString()).toBe("2027-06-07T08:37:00.000Z");
+    expect(fallbackAt(notBefore, 3 * 3_600_000, "Europe/Berlin")).toBe("2027-06-07T08:37:00.000Z");
     // Where the hours fall on :30 (UTC+05:30), tomorrow's 10:30 rather than 10:37 now.
     const kolkata = Date.parse("2027-06-07T05:07:00Z"); // 10:37 in Kolkata
-    const answer = resolveSendTime(
-      emptyProfile(),
-      null,
-      kolkata,
-      kolkata + 86_400_000,
-      { zone: "Asia/Kolkata" },
-      1,
-    )!;
-    expect(new Date(answer.at).toISOString()).toBe("2027-06-08T05:00:00.000Z");
+    expect(fallbackAt(kolkata, 86_400_000, "Asia/Kolkata")).toBe("2027-06-08T05:00:00.000Z");
   });
 });
