@@ -21,7 +21,7 @@ import {
   recordSend,
   serializeProfile,
 } from "../../src/lib/optimizer/profile";
-import { seededRandom } from "../../src/lib/optimizer/random";
+import { hash32, seededRandom } from "../../src/lib/optimizer/random";
 import {
   OUTCOME_SETTLE_DAYS,
   OUTCOME_WINDOW_DAYS,
@@ -96,6 +96,11 @@ function train(profiles: EngagementProfile[], version: string, outcomes?: SendOu
   return prior;
 }
 
+/** A uniform draw per (user, day, hour) of a seed: a send there is opened when it is below the send's probability. */
+function outcomeCoins(seed: number): (user: number, day: number, hour: number) => number {
+  return (user, day, hour) => hash32(`${seed}:${user}:${day}:${hour}`) / 4294967296;
+}
+
 type Policy = "random" | "fixed10" | "globalBest" | "histogram" | "ours" | "ceiling" | "oracle";
 const POLICIES: Policy[] = ["random", "fixed10", "globalBest", "histogram", "ours", "ceiling", "oracle"];
 
@@ -146,9 +151,12 @@ function run(sc: Scenario) {
     const trained = trainPrior(sc, seed);
     let prior = trained.prior;
     const random = seededRandom(seed);
-    const policyRandom = seededRandom(seed * 31 + 7);
-    // Its own stream, so that running the ceiling does not change the other policies' draws.
-    const ceilingRandom = seededRandom(seed * 53 + 11);
+    // Whether a send is opened depends only on the user, the day and the hour (common random
+    // numbers): two policies, or two versions of ours, that choose the same hour see the same
+    // outcome, so their difference is measured without the noise of unrelated draws. Before, one
+    // stream served opens and confidence draws, and any change re-drew every later outcome.
+    const opens = outcomeCoins(seed);
+    const confidenceRandom = seededRandom(seed * 31 + 7);
     const holdoutRandom = seededRandom(seed * 71 + 3);
     const otherRandom = seededRandom(seed * 97 + 5);
     /** Ours, send by send, as the service's optimized_sends table keeps them (for recalibration). */
@@ -207,11 +215,11 @@ function run(sc: Scenario) {
       let hist = 10;
       for (const h of ALLOWED_HOURS) if (histogram[h]! > histogram[hist]!) hist = h;
       expected.histogram[block]! += p[idx(hist)]!;
-      if (policyRandom() < p[idx(hist)]!) histogram[hist]!++;
+      if (opens(i, d, hist) < p[idx(hist)]!) histogram[hist]!++;
       if (learner) {
         const chosen = learner.choose(weekday >= 5);
         expected.ceiling[block]! += p[chosen]!;
-        learner.observe(weekday >= 5, chosen, ceilingRandom() < p[chosen]!);
+        learner.observe(weekday >= 5, chosen, opens(i, d, ALLOWED_HOURS[chosen]!) < p[chosen]!);
       }
       // Ours
       const at = d * DAY;
@@ -219,7 +227,7 @@ function run(sc: Scenario) {
       const sampled = (i + d) % 20 === 0;
       const t0 = performance.now();
       const post = posterior(profile, prior, related);
-      const decision = chooseSendTime(candidates, post, prior, profile, policyRandom, sampled ? 200 : 0);
+      const decision = chooseSendTime(candidates, post, prior, profile, confidenceRandom, sampled ? 200 : 0);
       latencies.push(performance.now() - t0);
       // A holdout send goes to a random allowed hour instead (its cost counts in ours).
       const heldOut = HOLDOUT > 0 && holdoutRandom() < HOLDOUT;
@@ -231,7 +239,7 @@ function run(sc: Scenario) {
       if (!ALLOWED_HOURS.includes(hour)) violations++;
       const truthChosen = p[idx(hour)]!;
       expected.ours[block]! += truthChosen;
-      const opened = policyRandom() < truthChosen;
+      const opened = opens(i, d, hour) < truthChosen;
       // As the service records it: personal when the hour came from the user's own history.
       const personal = !heldOut && PERSONAL_SOURCES.includes(decision.source);
       recordSend(profile, slot, at + hour * 3_600_000, opened, personal);
