@@ -27,7 +27,7 @@ import { allows, type ScheduleAction, type ScheduleStatus } from "../lib/schedul
 import { isPlanFailure, planScheduledTime, type TimeDefaults } from "../lib/schedules/plan";
 import { attemptView, rowToSchedule, type ScheduleRow } from "../lib/schedules/rows";
 import { describeErrors, executionMessage, newScheduleRow } from "../lib/schedules/transitions";
-import { scheduleView } from "../lib/schedules/view";
+import { type ScheduleView, scheduleView } from "../lib/schedules/view";
 import { formatInstant } from "../lib/time/zones";
 import { scheduleIndex } from "../workers/db/schedule-index";
 import { tenantStore } from "../workers/db/tenant-store";
@@ -186,17 +186,23 @@ export class UserScheduler extends DurableObject<Env> {
     );
     const results: CreateResult[] = [];
     const added: number[] = [];
+    // Sealing awaited, so a concurrent call for the same derived ids may have stored them since
+    // the first look: those are looked up again here and answered (opened) after the transaction.
+    const storedMeanwhile: { result: { schedule: ScheduleView }; row: ScheduleRow }[] = [];
     this.ctx.storage.transactionSync(() => {
       plans.forEach(({ command, id, planned, existing }, i) => {
         // A derived id already stored: generated before (a repeated or concurrent run). Keep it.
-        if (existing) {
-          results.push({
-            ok: true,
+        const stored = existing ?? (command.id ? this.#store.get(id) : undefined);
+        if (stored) {
+          const kept = {
+            ok: true as const,
             schedule: existingViews[i]!,
             adjusted: false,
             ambiguous: false,
             existed: true,
-          });
+          };
+          if (!existing) storedMeanwhile.push({ result: kept, row: stored });
+          results.push(kept);
           return;
         }
         if (isPlanFailure(planned)) {
@@ -219,6 +225,7 @@ export class UserScheduler extends DurableObject<Env> {
         });
       });
     });
+    for (const { result, row } of storedMeanwhile) result.schedule = await this.#view(row);
     await this.#armAlarm({ removed: [], added });
     return results;
   }

@@ -248,6 +248,8 @@ describe("send-time optimization", () => {
   it("POST /v1/schedules with sendTime.optimize schedules at the optimized time and says why", async () => {
     const t = await createTenant();
     const now = Date.now();
+    // The window opens on a whole hour: one that opened mid-evening would clamp the pick to its start.
+    const windowStart = Math.ceil(now / HOUR) * HOUR + HOUR;
     await berlinUser(t, "opt");
     await call("POST", "/v1/engagement", {
       key: t.apiKey,
@@ -265,8 +267,8 @@ describe("send-time optimization", () => {
         notificationId: "digest",
         sendTime: {
           optimize: true,
-          notBefore: new Date(now + HOUR).toISOString(),
-          notAfter: new Date(now + 25 * HOUR).toISOString(),
+          notBefore: new Date(windowStart).toISOString(),
+          notAfter: new Date(windowStart + 24 * HOUR).toISOString(),
         },
       },
     });

@@ -1,6 +1,9 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { derivedScheduleId } from "../../src/lib/ids";
+import { DEFAULT_RETRY_CONFIG } from "../../src/lib/schedules/model";
+import { createSchedulesFor, tenantDefaults } from "../../src/workers/api/user-scheduler";
 import { patternStore } from "../../src/workers/db/pattern-store";
 import { systemStore } from "../../src/workers/db/tenant-store";
 import worker from "../../src/workers/index";
@@ -96,6 +99,35 @@ describe("recurring patterns", () => {
       expect(all).toHaveLength(after.occurrencesGenerated);
       expect(new Set(all.map((s) => s.scheduledTime)).size).toBe(all.length);
     }
+  });
+
+  it("a derived id named twice, in one call or in two concurrent calls, is stored once and answered both times", async () => {
+    const t = await createTenant();
+    const tenant = (await systemStore.findTenant(env.DB, t.id))!;
+    const owner = { tenantId: t.id, userId: "race" };
+    const commands = await Promise.all(
+      [1, 2, 3].map(async (n) => ({
+        id: await derivedScheduleId("race", owner.userId, n),
+        notificationId: "n",
+        scheduledTime: new Date(Date.now() + n * DAY).toISOString(),
+        timezone: "UTC",
+        priority: 5,
+        retryConfig: DEFAULT_RETRY_CONFIG,
+        payload: { n },
+        metadata: {},
+      })),
+    );
+    const payloadOf = new Map(commands.map((c) => [c.id, c.payload]));
+    // Every row is looked up before sealing (an await) and again inside the inserting transaction.
+    const [a, b] = await Promise.all([
+      createSchedulesFor(env, owner, [...commands, commands[0]!], tenantDefaults(tenant)),
+      createSchedulesFor(env, owner, commands, tenantDefaults(tenant)),
+    ]);
+    const all = [...a, ...b];
+    expect(all.every((r) => r.ok)).toBe(true);
+    expect(all.filter((r) => r.ok && !r.existed)).toHaveLength(3);
+    for (const r of all) if (r.ok) expect(r.schedule.payload).toEqual(payloadOf.get(r.schedule.id));
+    expect(await schedulesOf(t, "race")).toHaveLength(3);
   });
 
   it("a run that overlaps the pattern's deletion cancels what it created", async () => {
