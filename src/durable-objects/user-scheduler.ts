@@ -186,8 +186,9 @@ export class UserScheduler extends DurableObject<Env> {
     );
     const results: CreateResult[] = [];
     const added: number[] = [];
-    // Sealing awaited, so a concurrent call for the same derived ids may have stored them since
-    // the first look: those are looked up again here and answered (opened) after the transaction.
+    // A derived id may have been stored since the first look: by a command earlier in this call
+    // that names it too, or by a concurrent call while sealing awaited. So each is looked up again
+    // inside the transaction, and one found then is answered (opened) after it.
     const storedMeanwhile: { result: { schedule: ScheduleView }; row: ScheduleRow }[] = [];
     this.ctx.storage.transactionSync(() => {
       plans.forEach(({ command, id, planned, existing }, i) => {
