@@ -57,7 +57,8 @@ function shapeCurves(): Float64Array[] {
  * Pseudo-sends at the population's rate that hold a user's level in place while data is thin.
  * Few, so that each shape fits the user's own level (base rates vary tenfold between users) and
  * the shapes compete on where the opens fell: 5 rather than 30 gained strong-preference push users
- * 1–3 points of gap closed and cost no other row more than the spread between seeds (README).
+ * 0.6–2.8 points of gap closed (three paired checks) and cost no other row more than the spread
+ * between seeds (README).
  */
 const LEVEL_STRENGTH = 5;
 const FLOOR = 1e-4;
