@@ -27,7 +27,7 @@ import { allows, type ScheduleAction, type ScheduleStatus } from "../lib/schedul
 import { isPlanFailure, planScheduledTime, type TimeDefaults } from "../lib/schedules/plan";
 import { attemptView, rowToSchedule, type ScheduleRow } from "../lib/schedules/rows";
 import { describeErrors, executionMessage, newScheduleRow } from "../lib/schedules/transitions";
-import { type ScheduleView, scheduleView } from "../lib/schedules/view";
+import { scheduleView } from "../lib/schedules/view";
 import { formatInstant } from "../lib/time/zones";
 import { scheduleIndex } from "../workers/db/schedule-index";
 import { tenantStore } from "../workers/db/tenant-store";
@@ -166,17 +166,12 @@ export class UserScheduler extends DurableObject<Env> {
     const plans = commands.map((command) => ({
       command,
       id: command.id ?? newScheduleId(owner.userId),
-      existing: command.id ? this.#store.get(command.id) : undefined,
       planned: planScheduledTime(command.scheduledTime, command.timezone, defaults, now, command),
     }));
     // Sealed before the transaction (WebCrypto is async); plaintext never reaches SQLite.
-    // Rows a derived id already names are answered as they are (opened, for the view).
-    const existingViews = await Promise.all(
-      plans.map(({ existing }) => (existing ? this.#view(existing) : null)),
-    );
     const sealed = await Promise.all(
-      plans.map(async ({ command, id, planned, existing }) =>
-        isPlanFailure(planned) || existing
+      plans.map(async ({ command, id, planned }) =>
+        isPlanFailure(planned)
           ? null
           : {
               payload: await this.#seal(id, "payload", command.payload),
@@ -184,30 +179,20 @@ export class UserScheduler extends DurableObject<Env> {
             },
       ),
     );
-    const results: CreateResult[] = [];
+    // A row a derived id already names (a repeated or concurrent run, or the same command twice in
+    // this call) is kept and answered as it is, opened after the transaction. It is looked up
+    // inside the transaction, so a row stored while sealing awaited is found too.
+    const outcomes: (CreateResult | ScheduleRow)[] = [];
     const added: number[] = [];
-    // A derived id may have been stored since the first look: by a command earlier in this call
-    // that names it too, or by a concurrent call while sealing awaited. So each is looked up again
-    // inside the transaction, and one found then is answered (opened) after it.
-    const storedMeanwhile: { result: { schedule: ScheduleView }; row: ScheduleRow }[] = [];
     this.ctx.storage.transactionSync(() => {
-      plans.forEach(({ command, id, planned, existing }, i) => {
-        // A derived id already stored: generated before (a repeated or concurrent run). Keep it.
-        const stored = existing ?? (command.id ? this.#store.get(id) : undefined);
+      plans.forEach(({ command, id, planned }, i) => {
+        const stored = command.id ? this.#store.get(id) : undefined;
         if (stored) {
-          const kept = {
-            ok: true as const,
-            schedule: existingViews[i]!,
-            adjusted: false,
-            ambiguous: false,
-            existed: true,
-          };
-          if (!existing) storedMeanwhile.push({ result: kept, row: stored });
-          results.push(kept);
+          outcomes.push(stored);
           return;
         }
         if (isPlanFailure(planned)) {
-          results.push({
+          outcomes.push({
             ok: false,
             code: planned.code,
             detail: describeErrors(planned.errors),
@@ -218,7 +203,7 @@ export class UserScheduler extends DurableObject<Env> {
         const row = newScheduleRow(id, command, planned, now);
         this.#store.insert({ ...row, ...sealed[i]! });
         added.push(planned.scheduledTime);
-        results.push({
+        outcomes.push({
           ok: true,
           schedule: scheduleView(rowToSchedule(row, owner.userId)),
           adjusted: planned.adjusted,
@@ -226,7 +211,20 @@ export class UserScheduler extends DurableObject<Env> {
         });
       });
     });
-    for (const { result, row } of storedMeanwhile) result.schedule = await this.#view(row);
+    const results = await Promise.all(
+      outcomes.map(
+        async (outcome): Promise<CreateResult> =>
+          "ok" in outcome
+            ? outcome
+            : {
+                ok: true,
+                schedule: await this.#view(outcome),
+                adjusted: false,
+                ambiguous: false,
+                existed: true,
+              },
+      ),
+    );
     await this.#armAlarm({ removed: [], added });
     return results;
   }

@@ -118,7 +118,7 @@ describe("recurring patterns", () => {
       })),
     );
     const payloadOf = new Map(commands.map((c) => [c.id, c.payload]));
-    // Every row is looked up before sealing (an await) and again inside the inserting transaction.
+    // Each id is looked up inside the inserting transaction, after sealing (an await).
     const [a, b] = await Promise.all([
       createSchedulesFor(env, owner, [...commands, commands[0]!], tenantDefaults(tenant)),
       createSchedulesFor(env, owner, commands, tenantDefaults(tenant)),
