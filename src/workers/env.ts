@@ -1,5 +1,6 @@
 import type { CampaignThrottle } from "../durable-objects/campaign-throttle";
 import type { EndpointCircuit } from "../durable-objects/endpoint-circuit";
+import type { TenantRateLimiter } from "../durable-objects/tenant-rate-limiter";
 import type { UserScheduler } from "../durable-objects/user-scheduler";
 import type { CampaignMessage } from "../lib/journeys/campaign-plan";
 import type { GenerationMessage } from "../lib/recurrence/generation-batches";
@@ -14,6 +15,7 @@ export interface Env {
   GENERATION: Queue<GenerationMessage>;
   CAMPAIGNS: Queue<CampaignMessage>;
   CAMPAIGN_THROTTLE: DurableObjectNamespace<CampaignThrottle>;
+  TENANT_RATE_LIMITER: DurableObjectNamespace<TenantRateLimiter>;
   /** Secret: operator token for POST /v1/admin/tenants. */
   ADMIN_TOKEN?: string;
   /** Secret: comma-separated key list for encryption at rest (used from the execution issue on). */
@@ -33,6 +35,9 @@ export interface Env {
   CAMPAIGN_FANOUT_CONCURRENCY?: string;
   FANOUT_PAUSE_EVERY?: string;
   FANOUT_PAUSE_MS?: string;
+  /** Every tenant's API budget unless it sets its own (rateLimit); "0" turns the limit off. */
+  API_RATE_LIMIT_PER_SECOND?: string;
+  API_RATE_LIMIT_BURST?: string;
 }
 
 type WorkerBindings = Env;

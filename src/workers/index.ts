@@ -10,6 +10,7 @@ import { consumeExecutions } from "./executor/consumer";
 
 export { CampaignThrottle } from "../durable-objects/campaign-throttle";
 export { EndpointCircuit } from "../durable-objects/endpoint-circuit";
+export { TenantRateLimiter } from "../durable-objects/tenant-rate-limiter";
 export { UserScheduler } from "../durable-objects/user-scheduler";
 
 const api = buildApi();

@@ -14,6 +14,8 @@ export interface TenantSettings {
   maxPerUserPerDay?: number | null;
   /** Share of optimized sends placed at a random allowed time (exploration). */
   explorationShare?: number | null;
+  /** The tenant's own API budget (else the deployment's, API_RATE_LIMIT_*). */
+  rateLimit?: { requestsPerSecond: number; burst: number } | null;
 }
 
 export interface TenantRecord {

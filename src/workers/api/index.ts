@@ -3,10 +3,11 @@ import { parseKeyring } from "../../lib/crypto/encryption";
 import { createApp } from "./app";
 import { requireAdminToken, requireApiKey } from "./middleware/auth";
 import { jsonBodyGuard } from "./middleware/json-body";
+import { enforceRateLimit } from "./middleware/rate-limit";
 import { registerRoutes } from "./routes";
 import { VERSION } from "./routes/ops/health";
 
-/** The public HTTP API: body guard → auth (operator token or tenant key) → zod → route. */
+/** The public HTTP API: body guard → auth (operator token or tenant key) → the tenant's rate limit → zod → route. */
 export function buildApi() {
   const app = createApp();
   app.use("/v1/*", jsonBodyGuard);
@@ -18,6 +19,9 @@ export function buildApi() {
   app.use("/v1/admin/*", requireAdminToken);
   app.use("/v1/*", async (c, next) =>
     c.req.path.startsWith("/v1/admin/") ? next() : requireApiKey(c, next),
+  );
+  app.use("/v1/*", async (c, next) =>
+    c.req.path.startsWith("/v1/admin/") ? next() : enforceRateLimit(c, next),
   );
   registerRoutes(app);
 

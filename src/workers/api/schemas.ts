@@ -100,7 +100,17 @@ export function listOf<T extends z.ZodTypeAny>(item: T) {
 }
 
 /** OpenAPI response entries for the problem answers a route can give. */
+/** Problem responses of a route a tenant key calls: with 401 comes 429 (the tenant's rate limit). */
 export function problemResponses(...statuses: number[]) {
+  return problemResponsesFor(statuses.includes(401) ? [...statuses, 429] : statuses);
+}
+
+/** Problem responses of a route the operator's token (or none) guards: no tenant rate limit. */
+export function operatorProblemResponses(...statuses: number[]) {
+  return problemResponsesFor(statuses);
+}
+
+function problemResponsesFor(statuses: number[]) {
   const descriptions: Record<number, string> = {
     400: "Invalid input",
     401: "Missing or invalid credentials",
@@ -109,6 +119,7 @@ export function problemResponses(...statuses: number[]) {
     409: "State conflict or idempotency-key reuse",
     413: "Body too large",
     415: "Body is not application/json",
+    429: "The tenant's API budget is spent (Retry-After says when to come back)",
   };
   return Object.fromEntries(
     statuses.map((s) => [
@@ -116,6 +127,9 @@ export function problemResponses(...statuses: number[]) {
       {
         description: descriptions[s] ?? "Error",
         content: { "application/problem+json": { schema: ProblemSchema } },
+        ...(s === 429
+          ? { headers: { "Retry-After": { description: "Seconds to wait", schema: { type: "integer" } } } }
+          : {}),
       },
     ]),
   );

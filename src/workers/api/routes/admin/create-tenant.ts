@@ -3,9 +3,10 @@ import { encryptValue, parseKeyring } from "../../../../lib/crypto/encryption";
 import { randomToken, sha256Hex } from "../../../../lib/crypto/hash";
 import { newWebhookSecret } from "../../../../lib/crypto/webhook-signature";
 import { newId } from "../../../../lib/ids";
+import { withDefaultBurst } from "../../../../lib/ops/rate-limit";
 import { systemStore } from "../../../db/tenant-store";
 import type { AppEnv } from "../../context";
-import { jsonBody, jsonResponse, problemResponses } from "../../schemas";
+import { jsonBody, jsonResponse, operatorProblemResponses } from "../../schemas";
 import { CreateTenantSchema, TenantSchema, tenantView } from "../tenant/schema";
 import { assertWebhookUrl } from "../tenant/webhook-url";
 
@@ -23,7 +24,7 @@ export const route = createRoute({
       z.object({ tenant: TenantSchema, apiKey: z.string(), webhookSecret: z.string() }),
       "The tenant with its first admin key",
     ),
-    ...problemResponses(400, 401, 415),
+    ...operatorProblemResponses(400, 401, 415),
   },
 });
 
@@ -54,6 +55,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
       holidayCountry: body.holidayCountry ?? null,
       webhookTimeoutMs: body.webhookTimeoutMs ?? null,
       retryConfig: body.retryConfig ?? null,
+      rateLimit: body.rateLimit ? withDefaultBurst(body.rateLimit) : null,
     },
     createdAt: now,
     updatedAt: now,
@@ -63,5 +65,5 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     keyHash: await sha256Hex(apiKey),
     keyPrefix: apiKey.slice(0, 10),
   });
-  return c.json({ tenant: tenantView(tenant), apiKey, webhookSecret }, 201);
+  return c.json({ tenant: tenantView(tenant, c.env), apiKey, webhookSecret }, 201);
 };

@@ -6,7 +6,7 @@ import { metricsStore } from "../../../db/metrics-store";
 import { aiScorerHealth } from "../../../optimizer/ai";
 import type { AppEnv } from "../../context";
 import { credential } from "../../middleware/auth";
-import { problemResponses } from "../../schemas";
+import { operatorProblemResponses } from "../../schemas";
 import { VERSION } from "./health";
 
 export const route = createRoute({
@@ -20,7 +20,7 @@ export const route = createRoute({
       description: "text/plain; version=0.0.4",
       content: { "text/plain": { schema: z.string() } },
     },
-    ...problemResponses(401),
+    ...operatorProblemResponses(401),
   },
 });
 

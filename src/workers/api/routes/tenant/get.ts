@@ -20,5 +20,5 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const store = tenantStore(c.env.DB, c.get("caller").tenantId);
   const [tenant, circuit] = await Promise.all([store.getTenant(), store.getCircuit()]);
   if (!tenant) throw new ApiError("not_found", "tenant not found");
-  return c.json({ ...tenantView(tenant), webhookCircuit: circuitView(circuit) }, 200);
+  return c.json({ ...tenantView(tenant, c.env), webhookCircuit: circuitView(circuit) }, 200);
 };

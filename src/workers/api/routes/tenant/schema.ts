@@ -1,6 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import type { CircuitRow } from "../../../db/tenant-store";
+import type { Env } from "../../../env";
 import type { TenantRecord } from "../../context";
+import { effectiveRateLimit } from "../../middleware/rate-limit";
 import { BusinessHoursSchema, HolidayRegionSchema, TimezoneSchema } from "../../schemas";
 import { RetryConfigSchema } from "../schedules/schema";
 
@@ -27,7 +29,23 @@ const tenantSettingsFields = {
       "Share of optimized sends placed at a random allowed time instead (sendTimeSource exploration), so that training keeps learning what every hour is worth; 0.05 is a sensible start",
   }),
   retryConfig: RetryConfigSchema.nullable(),
+  rateLimit: z
+    .object({
+      requestsPerSecond: z.number().min(0.01).max(10_000),
+      burst: z.number().int().min(1).max(20_000).optional().openapi({
+        description:
+          "Most requests at once after a quiet spell; default twice requestsPerSecond (at least 1)",
+      }),
+    })
+    .strict()
+    .nullable()
+    .openapi({
+      description:
+        "The tenant's API budget (a token bucket over all its keys); beyond it requests get 429 with Retry-After. null: the deployment's default",
+    }),
 };
+
+const RateLimitSchema = z.object({ requestsPerSecond: z.number(), burst: z.number() }).openapi("RateLimit");
 
 export const CreateTenantSchema = z
   .object({
@@ -38,6 +56,7 @@ export const CreateTenantSchema = z
     holidayCountry: tenantSettingsFields.holidayCountry.optional(),
     webhookTimeoutMs: tenantSettingsFields.webhookTimeoutMs.optional(),
     retryConfig: tenantSettingsFields.retryConfig.optional(),
+    rateLimit: tenantSettingsFields.rateLimit.optional(),
     idempotencyKey: z.string().optional(),
   })
   .strict()
@@ -54,6 +73,7 @@ export const UpdateTenantSchema = z
     retryConfig: tenantSettingsFields.retryConfig.optional(),
     maxPerUserPerDay: tenantSettingsFields.maxPerUserPerDay.optional(),
     explorationShare: tenantSettingsFields.explorationShare.optional(),
+    rateLimit: tenantSettingsFields.rateLimit.optional(),
   })
   .strict()
   .openapi("UpdateTenant");
@@ -83,6 +103,12 @@ export const TenantSchema = z
     maxPerUserPerDay: z.number().nullable(),
     explorationShare: z.number().nullable(),
     retryConfig: RetryConfigSchema.nullable(),
+    rateLimit: RateLimitSchema.nullable().openapi({
+      description: "The tenant's own API budget; null: the deployment's",
+    }),
+    appliedRateLimit: RateLimitSchema.nullable().openapi({
+      description: "The API budget in force (the tenant's own or the deployment's); null: not limited",
+    }),
     webhookCircuit: WebhookCircuitSchema.optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -104,7 +130,7 @@ export function circuitView(row: CircuitRow | undefined) {
 }
 
 /** The public tenant: never the webhook secret. */
-export function tenantView(t: TenantRecord) {
+export function tenantView(t: TenantRecord, env: Env) {
   return {
     id: t.id,
     name: t.name,
@@ -116,6 +142,8 @@ export function tenantView(t: TenantRecord) {
     maxPerUserPerDay: t.settings.maxPerUserPerDay ?? null,
     explorationShare: t.settings.explorationShare ?? null,
     retryConfig: t.settings.retryConfig ?? null,
+    rateLimit: t.settings.rateLimit ?? null,
+    appliedRateLimit: effectiveRateLimit(env, t),
     createdAt: new Date(t.createdAt).toISOString(),
     updatedAt: new Date(t.updatedAt).toISOString(),
   };

@@ -1,5 +1,6 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { ApiError } from "../../../../lib/errors";
+import { withDefaultBurst } from "../../../../lib/ops/rate-limit";
 import { tenantStore } from "../../../db/tenant-store";
 import type { AppEnv } from "../../context";
 import { forgetCachedTenant, requireRole } from "../../middleware/auth";
@@ -32,6 +33,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     retryConfig,
     maxPerUserPerDay,
     explorationShare,
+    rateLimit,
     ...columns
   } = body;
   const settings = { ...current.settings };
@@ -41,8 +43,9 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   if (retryConfig !== undefined) settings.retryConfig = retryConfig;
   if (maxPerUserPerDay !== undefined) settings.maxPerUserPerDay = maxPerUserPerDay;
   if (explorationShare !== undefined) settings.explorationShare = explorationShare;
+  if (rateLimit !== undefined) settings.rateLimit = rateLimit && withDefaultBurst(rateLimit);
   await store.updateTenant({ ...columns, settings });
   await store.audit(caller.keyId, "tenant.update", caller.tenantId, Object.keys(body));
   forgetCachedTenant(caller.tenantId);
-  return c.json(tenantView((await store.getTenant())!), 200);
+  return c.json(tenantView((await store.getTenant())!, c.env), 200);
 };
