@@ -58,6 +58,20 @@ describe("tenant rate limit", () => {
     expect((await call("GET", "/v1/tenant", { key: "sk_not_a_key" })).status).toBe(401);
   });
 
+  it("concurrent requests of one isolate share a lease instead of each taking a batch", async () => {
+    const t = await createTenant();
+    // Leases of 5; 60 requests at once fit the burst of 100 even if nothing refilled meanwhile.
+    const patched = await call("PATCH", "/v1/tenant", {
+      key: t.apiKey,
+      body: { rateLimit: { requestsPerSecond: 2000, burst: 100 } },
+    });
+    expect(patched.status).toBe(200);
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, () => call("GET", "/v1/users/u1/schedules", { key: t.apiKey })),
+    );
+    expect(answers.map((a) => a.status).filter((s) => s !== 200)).toEqual([]);
+  });
+
   it("the operator can set a tenant's budget when creating it; bad budgets are 400 naming the field", async () => {
     const created = await call<{ tenant: Record<string, unknown> }>("POST", "/v1/admin/tenants", {
       key: ADMIN_TOKEN,
