@@ -41,6 +41,20 @@ async function leaseFor(env: Env, tenantId: string, limit: RateLimit, budget: Lo
   budget.blockedUntil = lease.granted > 0 ? 0 : now + lease.retryAfterMs;
 }
 
+/**
+ * How long a request waits for a lease. The lease in flight may belong to another request of this
+ * isolate, whose I/O dies with it if that request is cancelled: no request waits on it for long.
+ */
+const LEASE_WAIT_MS = 1_000;
+
+function withinLeaseWait(lease: Promise<void>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no lease within ${LEASE_WAIT_MS} ms`)), LEASE_WAIT_MS);
+  });
+  return Promise.race([lease, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Spend one of the tenant's requests: 0 when granted, else how long to wait (ms). */
 async function spendRequest(env: Env, tenantId: string, limit: RateLimit): Promise<number> {
   const limitKey = `${limit.requestsPerSecond}/${limit.burst}`;
@@ -59,7 +73,7 @@ async function spendRequest(env: Env, tenantId: string, limit: RateLimit): Promi
       budget.pending = undefined;
     });
     try {
-      await budget.pending;
+      await withinLeaseWait(budget.pending);
     } catch (error) {
       // The limiter must not take the API down with it: without an answer, the request goes on.
       console.error(JSON.stringify({ msg: "rate limiter unavailable", tenantId, error: String(error) }));
