@@ -18,9 +18,9 @@ export default defineConfig(async () => {
             CIRCUIT_OPEN_MS: "2000",
             AI_TIMEOUT_MS: "300",
             // The fuzzers send hundreds of requests per tenant within a second or two: the pool's
-            // default budget is high, and the rate-limit tests give their tenant a tight one of its own.
-            API_RATE_LIMIT_PER_SECOND: "10000",
-            API_RATE_LIMIT_BURST: "20000",
+            // default budget is higher, and the rate-limit tests give their tenant a tight one.
+            API_RATE_LIMIT_PER_SECOND: "1000",
+            API_RATE_LIMIT_BURST: "2000",
             // Two fixed test keys: k2 encrypts, k1 is an older key that must still decrypt.
             ENCRYPTION_KEYS: `k2:${btoa("k2-test-key-k2-test-key-k2-test!")},k1:${btoa("k1-test-key-k1-test-key-k1-test!")}`,
           },

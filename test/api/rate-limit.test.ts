@@ -63,7 +63,7 @@ describe("tenant rate limit", () => {
     // Leases of 5; 60 requests at once fit the burst of 100 even if nothing refilled meanwhile.
     const patched = await call("PATCH", "/v1/tenant", {
       key: t.apiKey,
-      body: { rateLimit: { requestsPerSecond: 2000, burst: 100 } },
+      body: { rateLimit: { requestsPerSecond: 1000, burst: 100 } },
     });
     expect(patched.status).toBe(200);
     const answers = await Promise.all(
@@ -97,6 +97,26 @@ describe("tenant rate limit", () => {
       expect(answer.status).toBe(400);
       expect(answer.body.errors.map((e) => e.path)).toContain(path);
     }
+    // A tenant can lower its budget and go back up to the deployment's, not beyond it.
+    const deployment = Number(env.API_RATE_LIMIT_PER_SECOND);
+    const above = await call<{ errors: { path: string }[] }>("PATCH", "/v1/tenant", {
+      key: t.apiKey,
+      body: { rateLimit: { requestsPerSecond: deployment * 1.5 } },
+    });
+    expect(above.status).toBe(400);
+    expect(above.body.errors.map((e) => e.path)).toEqual(["rateLimit.requestsPerSecond", "rateLimit.burst"]);
+    for (const requestsPerSecond of [5, deployment])
+      expect(
+        (await call("PATCH", "/v1/tenant", { key: t.apiKey, body: { rateLimit: { requestsPerSecond } } }))
+          .status,
+      ).toBe(200);
+    // What the operator gave (5 at creation) is not the ceiling: the deployment's default is.
+    const limitedKey = (created.body as unknown as { apiKey: string }).apiKey;
+    const raised = await call("PATCH", "/v1/tenant", {
+      key: limitedKey,
+      body: { rateLimit: { requestsPerSecond: deployment } },
+    });
+    expect(raised.status).toBe(200);
     // null goes back to the deployment's budget.
     const reset = await call("PATCH", "/v1/tenant", { key: t.apiKey, body: { rateLimit: null } });
     expect(reset.body).toMatchObject({ rateLimit: null });

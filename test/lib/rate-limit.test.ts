@@ -2,9 +2,11 @@ import { describe, expect, it } from "vitest";
 import {
   fullBucket,
   leaseSize,
+  overCeiling,
   type RateLimit,
   refill,
   retryAfterSeconds,
+  selfServiceCeiling,
   takeTokens,
   withDefaultBurst,
 } from "../../src/lib/ops/rate-limit";
@@ -55,5 +57,22 @@ describe("token bucket", () => {
     expect(retryAfterSeconds(1)).toBe(1);
     expect(retryAfterSeconds(1001)).toBe(2);
     expect(retryAfterSeconds(-5)).toBe(1);
+  });
+});
+
+describe("what a tenant may give itself", () => {
+  const deployment = { requestsPerSecond: 100, burst: 200 };
+  it("up to the deployment's default or the budget in force, whichever is higher", () => {
+    expect(selfServiceCeiling(deployment, { requestsPerSecond: 10, burst: 20 })).toEqual(deployment);
+    expect(selfServiceCeiling(deployment, { requestsPerSecond: 5000, burst: 100 })).toEqual({
+      requestsPerSecond: 5000,
+      burst: 200,
+    });
+    expect(selfServiceCeiling(null, deployment)).toBeNull();
+    expect(overCeiling({ requestsPerSecond: 150, burst: 200 }, deployment).map((e) => e.path)).toEqual([
+      "rateLimit.requestsPerSecond",
+    ]);
+    expect(overCeiling({ requestsPerSecond: 100, burst: 200 }, deployment)).toEqual([]);
+    expect(overCeiling({ requestsPerSecond: 1e4, burst: 2e4 }, null)).toEqual([]);
   });
 });

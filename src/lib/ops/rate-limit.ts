@@ -19,6 +19,36 @@ export function withDefaultBurst(limit: {
   };
 }
 
+/**
+ * The most a tenant may give itself: the deployment's default or the budget in force, whichever is
+ * higher (null: no ceiling, when either is unlimited). A tenant can lower its budget and return to
+ * the default; only the operator gives more.
+ */
+export function selfServiceCeiling(
+  deployment: RateLimit | null,
+  applied: RateLimit | null,
+): RateLimit | null {
+  if (!deployment || !applied) return null;
+  return {
+    requestsPerSecond: Math.max(deployment.requestsPerSecond, applied.requestsPerSecond),
+    burst: Math.max(deployment.burst, applied.burst),
+  };
+}
+
+/** Which parts of `requested` exceed `ceiling`, as field errors under `rateLimit`. */
+export function overCeiling(
+  requested: RateLimit,
+  ceiling: RateLimit | null,
+): { path: string; message: string }[] {
+  if (!ceiling) return [];
+  return (["requestsPerSecond", "burst"] as const)
+    .filter((field) => requested[field] > ceiling[field])
+    .map((field) => ({
+      path: `rateLimit.${field}`,
+      message: `at most ${ceiling[field]} (the deployment's default or the current budget, whichever is higher; the operator can set more)`,
+    }));
+}
+
 export interface TokenBucket {
   tokens: number;
   /** Instant `tokens` was last brought up to date (ms). */

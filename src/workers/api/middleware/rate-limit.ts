@@ -85,7 +85,7 @@ async function spendRequest(env: Env, tenantId: string, limit: RateLimit): Promi
   return 1000;
 }
 
-function deploymentLimit(env: Env): RateLimit | null {
+export function deploymentLimit(env: Env): RateLimit | null {
   const requestsPerSecond = Number(env.API_RATE_LIMIT_PER_SECOND ?? 100);
   if (!Number.isFinite(requestsPerSecond) || requestsPerSecond <= 0) return null;
   const burst = Number(env.API_RATE_LIMIT_BURST ?? 2 * requestsPerSecond);

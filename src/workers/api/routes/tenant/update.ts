@@ -1,9 +1,10 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { ApiError } from "../../../../lib/errors";
-import { withDefaultBurst } from "../../../../lib/ops/rate-limit";
+import { overCeiling, selfServiceCeiling, withDefaultBurst } from "../../../../lib/ops/rate-limit";
 import { tenantStore } from "../../../db/tenant-store";
 import type { AppEnv } from "../../context";
 import { forgetCachedTenant, requireRole } from "../../middleware/auth";
+import { deploymentLimit, effectiveRateLimit } from "../../middleware/rate-limit";
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from "../../schemas";
 import { TenantSchema, tenantView, UpdateTenantSchema } from "./schema";
 import { assertWebhookUrl } from "./webhook-url";
@@ -43,7 +44,14 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   if (retryConfig !== undefined) settings.retryConfig = retryConfig;
   if (maxPerUserPerDay !== undefined) settings.maxPerUserPerDay = maxPerUserPerDay;
   if (explorationShare !== undefined) settings.explorationShare = explorationShare;
-  if (rateLimit !== undefined) settings.rateLimit = rateLimit && withDefaultBurst(rateLimit);
+  if (rateLimit) {
+    const requested = withDefaultBurst(rateLimit);
+    const ceiling = selfServiceCeiling(deploymentLimit(c.env), effectiveRateLimit(c.env, current));
+    const errors = overCeiling(requested, ceiling);
+    if (errors.length > 0)
+      throw new ApiError("validation_error", errors.map((e) => `${e.path}: ${e.message}`).join("; "), errors);
+    settings.rateLimit = requested;
+  } else if (rateLimit === null) settings.rateLimit = null;
   await store.updateTenant({ ...columns, settings });
   await store.audit(caller.keyId, "tenant.update", caller.tenantId, Object.keys(body));
   forgetCachedTenant(caller.tenantId);
