@@ -35,6 +35,20 @@ export interface Decision {
   alternatives?: { at: number; slot: number; probability: number; modelProbability: number }[];
 }
 
+/**
+ * While a user has fewer (decayed) sends than this, their own best hour must beat the population's
+ * best by NEW_USER_MARGIN of its predicted rate to be chosen (README: it keeps users without a
+ * timing preference at or above the global best hour, and costs the 41–60th sends nothing).
+ */
+const NEW_USER_SENDS = 10;
+const NEW_USER_MARGIN = 0.05;
+
+function bestCandidate(candidates: Candidate[], rates: number[]): Candidate {
+  let best = candidates[0]!;
+  for (const c of candidates) if (rates[c.slot]! > rates[best.slot]!) best = c;
+  return best;
+}
+
 /** A user with less than this many (decayed) sends is served by the prior's curve. */
 export const MIN_USER_EVIDENCE = 3;
 const CONFIDENCE_DRAWS = 200;
@@ -55,13 +69,16 @@ export function chooseSendTime(
   confidenceDraws = CONFIDENCE_DRAWS,
 ): Decision {
   if (candidates.length === 0) throw new Error("no candidate instants");
-  let best = candidates[0]!;
-  let bestScore = Number.NEGATIVE_INFINITY;
-  for (const c of candidates) {
-    const score = post.mean[c.slot]!;
-    if (score > bestScore) {
-      bestScore = score;
-      best = c;
+  let best = bestCandidate(candidates, post.mean);
+  // Do no harm while the user's history is short: one or two opens move a user's posterior further
+  // than users without a timing preference gain by following it, so the population's best hour
+  // stands unless the user's own best is predicted to be clearly better.
+  let keptPopulationBest = false;
+  if (post.evidence < NEW_USER_SENDS) {
+    const populationBest = bestCandidate(candidates, prior.curve);
+    if (post.mean[best.slot]! < (1 + NEW_USER_MARGIN) * post.mean[populationBest.slot]!) {
+      keptPopulationBest = populationBest.slot !== best.slot;
+      best = populationBest;
     }
   }
   const slots = [...new Set(candidates.map((c) => c.slot))];
@@ -91,7 +108,9 @@ export function chooseSendTime(
     modelProbability: post.mean[best.slot]! / post.calibration,
     confidence: confidenceDraws > 0 ? within / confidenceDraws : Number.NaN,
     source,
-    explanation: explain(best.slot, profile, source, post.evidence === 0),
+    explanation: keptPopulationBest
+      ? `${hourOf(best.slot)}: the tenant's best hour in this window; what this user has done so far does not yet point clearly to another.`
+      : explain(best.slot, profile, source, post.evidence === 0),
     alternatives: candidates
       .map((c) => ({
         ...c,
@@ -111,6 +130,8 @@ const DAYPARTS = [
   { name: "evening", hours: [18, 19, 20, 21] },
 ];
 
+const hourOf = (slot: number) => `${String(slot % 24).padStart(2, "0")}:00`;
+
 function daypartOf(slot: number) {
   return DAYPARTS.find((p) => p.hours.includes(slot % 24))!;
 }
@@ -122,7 +143,7 @@ function explain(
   source: SendTimeSource,
   noOwnHistory: boolean,
 ): string {
-  const hour = `${String(slot % 24).padStart(2, "0")}:00`;
+  const hour = hourOf(slot);
   if (source === "segment" && noOwnHistory) {
     return `${hour}: no history of this notification type for this user yet; when they engage with the tenant's other notification types, and the timing patterns of this tenant's users, decide.`;
   }
