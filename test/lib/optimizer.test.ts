@@ -126,24 +126,24 @@ describe("the model on hand-computable cases", () => {
   it("keeps the population's best hour for a new user unless their own best is clearly better", () => {
     const sends = flatCounts(1000);
     const opens = flatCounts(50);
-    opens[10] = 60; // Monday 10:00 is the population's best allowed hour, a little above the rest.
+    opens[10] = 56; // Monday 10:00 is the population's best allowed hour, a little above the rest.
     const prior = fitPrior(sends, opens, "t");
     const candidates = [10, 19].map((slot) => ({ at: slot * 3_600_000, slot }));
-    // One open in five sends at 19:00 lifts 19:00 above 10:00, but by less than 5 %.
+    // One open in six sends at 19:00 lifts 19:00 above 10:00, but by less than 1 %.
     const newUser = emptyProfile();
-    for (let i = 0; i < 5; i++) recordSend(newUser, 19, i, i === 0);
+    for (let i = 0; i < 6; i++) recordSend(newUser, 19, i, i === 0);
     const early = posterior(newUser, prior);
     expect(early.mean[19]!).toBeGreaterThan(early.mean[10]!);
-    expect(early.mean[19]!).toBeLessThan(1.05 * early.mean[10]!);
+    expect(early.mean[19]!).toBeLessThan(1.01 * early.mean[10]!);
     const kept = chooseSendTime(candidates, early, prior, newUser, seededRandom(1));
     expect(kept.slot).toBe(10);
     expect(kept.explanation).toMatch(/^10:00: the tenant's best hour/);
-    // A lead as small after 12 sends (2 opens at 19:00) is the user's own answer.
+    // A lead as small after 14 sends (2 opens at 19:00) is the user's own answer.
     const known = emptyProfile();
-    for (let i = 0; i < 12; i++) recordSend(known, 19, i, i < 2);
+    for (let i = 0; i < 14; i++) recordSend(known, 19, i, i < 2);
     const later = posterior(known, prior);
     expect(later.mean[19]!).toBeGreaterThan(later.mean[10]!);
-    expect(later.mean[19]!).toBeLessThan(1.05 * later.mean[10]!);
+    expect(later.mean[19]!).toBeLessThan(1.01 * later.mean[10]!);
     expect(chooseSendTime(candidates, later, prior, known, seededRandom(1)).slot).toBe(19);
   });
 
