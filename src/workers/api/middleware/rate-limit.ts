@@ -69,9 +69,14 @@ async function spendRequest(env: Env, tenantId: string, limit: RateLimit): Promi
     // Counted while waiting: a lease started by a request that wakes before the others asks for
     // enough for all of them.
     budget.waiting++;
-    budget.pending ??= leaseFor(env, tenantId, limit, budget).finally(() => {
-      budget.pending = undefined;
-    });
+    if (!budget.pending) {
+      const lease = leaseFor(env, tenantId, limit, budget).finally(() => {
+        budget.pending = undefined;
+      });
+      // Waiters that gave up (withinLeaseWait) no longer handle a late failure: nothing is left unhandled.
+      lease.catch(() => undefined);
+      budget.pending = lease;
+    }
     try {
       await withinLeaseWait(budget.pending);
     } catch (error) {
