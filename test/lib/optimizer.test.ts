@@ -145,6 +145,12 @@ describe("the model on hand-computable cases", () => {
     expect(later.mean[19]!).toBeGreaterThan(later.mean[10]!);
     expect(later.mean[19]!).toBeLessThan(1.01 * later.mean[10]!);
     expect(chooseSendTime(candidates, later, prior, known, seededRandom(1)).slot).toBe(19);
+    // Another type's sends count as evidence too, at the model's weight (0.5 each): 20 of them are
+    // as many as 10 of this type, so the same small lead is then the user's own answer.
+    const withOtherType = { ...early, evidence: 0, relatedEvidence: 19 };
+    expect(chooseSendTime(candidates, withOtherType, prior, emptyProfile(), seededRandom(1)).slot).toBe(10);
+    withOtherType.relatedEvidence = 20;
+    expect(chooseSendTime(candidates, withOtherType, prior, emptyProfile(), seededRandom(1)).slot).toBe(19);
   });
 
   it("chooses the best candidate, and is confident only when the evidence separates it", () => {

@@ -1,6 +1,7 @@
 import type { Posterior, Prior } from "./model";
 import type { EngagementProfile } from "./profile";
 import { sampleBeta } from "./random";
+import { RELATED_WEIGHT } from "./timing-shapes";
 
 export interface Candidate {
   at: number;
@@ -37,7 +38,8 @@ export interface Decision {
 
 /**
  * While a user has fewer (decayed) sends than this, their own best hour must beat the population's
- * best by NEW_USER_MARGIN of its predicted rate to be chosen. Measured (README): 1 % keeps users
+ * best by NEW_USER_MARGIN of its predicted rate to be chosen. Sends of the user's other notification
+ * types count as they count in the model (RELATED_WEIGHT each). Measured (README): 1 % keeps users
  * without a timing preference at or above the global best hour as well as 5 % does, and costs
  * users with one far less early on (5 % cost email moderate 5 points at sends 2–10, 1 % about 1).
  */
@@ -75,7 +77,7 @@ export function chooseSendTime(
   // than users without a timing preference gain by following it, so the population's best hour
   // stands unless the user's own best is predicted to be clearly better.
   let keptPopulationBest = false;
-  if (post.evidence < NEW_USER_SENDS) {
+  if (post.evidence + RELATED_WEIGHT * post.relatedEvidence < NEW_USER_SENDS) {
     const populationBest = bestCandidate(candidates, prior.curve);
     if (post.mean[best.slot]! < (1 + NEW_USER_MARGIN) * post.mean[populationBest.slot]!) {
       keptPopulationBest = populationBest.slot !== best.slot;

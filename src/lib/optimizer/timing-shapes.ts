@@ -160,7 +160,7 @@ function normaliseLog(logs: Float64Array, weights: number[]): Float64Array {
  * this type: people keep their hours across channels, but not exactly (email may be read an hour
  * later than push), so the other types' evidence counts for less.
  */
-const RELATED_WEIGHT = 0.5;
+export const RELATED_WEIGHT = 0.5;
 
 /**
  * The user's expected open rate per slot under their posterior over the shapes. `related` are the
