@@ -1,6 +1,12 @@
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../../../lib/errors";
-import { LEASE_TTL_MS, leaseSize, type RateLimit, retryAfterSeconds } from "../../../lib/ops/rate-limit";
+import {
+  LEASE_TTL_MS,
+  leaseSize,
+  type RateLimit,
+  retryAfterSeconds,
+  withDefaultBurst,
+} from "../../../lib/ops/rate-limit";
 import type { Env } from "../../env";
 import { problemResponse } from "../app";
 import type { AppEnv, TenantRecord } from "../context";
@@ -93,8 +99,11 @@ async function spendRequest(env: Env, tenantId: string, limit: RateLimit): Promi
 export function deploymentLimit(env: Env): RateLimit | null {
   const requestsPerSecond = Number(env.API_RATE_LIMIT_PER_SECOND ?? 100);
   if (!Number.isFinite(requestsPerSecond) || requestsPerSecond <= 0) return null;
-  const burst = Number(env.API_RATE_LIMIT_BURST ?? 2 * requestsPerSecond);
-  return { requestsPerSecond, burst: Number.isFinite(burst) && burst >= 1 ? burst : 2 * requestsPerSecond };
+  const burst = Number(env.API_RATE_LIMIT_BURST);
+  return withDefaultBurst({
+    requestsPerSecond,
+    burst: Number.isFinite(burst) && burst >= 1 ? burst : undefined,
+  });
 }
 
 /** The tenant's own budget if it set one, else the deployment's (null: not limited). */
