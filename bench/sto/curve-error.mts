@@ -14,6 +14,7 @@ import { performance } from "node:perf_hooks";
 import { SLOTS } from "../../src/lib/optimizer/profile";
 import { seededRandom } from "../../src/lib/optimizer/random";
 import { trainModel } from "../../src/lib/optimizer/train";
+import { parseArgs } from "./args.mts";
 import {
   ALLOWED_HOURS,
   HISTORY_USERS,
@@ -24,12 +25,7 @@ import {
   truth,
 } from "./population.mts";
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce<[string, string][]>((out, a, i, all) => {
-    if (a.startsWith("--")) out.push([a.slice(2), all[i + 1] ?? "true"]);
-    return out;
-  }, []),
-);
+const args = parseArgs();
 const TYPE = (args.type ?? "push") as NotificationType;
 const HISTORY_USER_COUNT = Number(args["history-users"] ?? HISTORY_USERS);
 const DRAWS = Number(args.draws ?? 12);

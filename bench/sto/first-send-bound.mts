@@ -8,14 +8,10 @@
 // (weekdays count 5, weekend days 2, as first sends fall evenly on the days of the week).
 import { performance } from "node:perf_hooks";
 import { seededRandom } from "../../src/lib/optimizer/random";
+import { parseArgs } from "./args.mts";
 import { ALLOWED_HOURS, makeUser, type NotificationType, SCENARIOS, truth } from "./population.mts";
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce<[string, string][]>((out, a, i, all) => {
-    if (a.startsWith("--")) out.push([a.slice(2), all[i + 1] ?? "true"]);
-    return out;
-  }, []),
-);
+const args = parseArgs();
 const USERS = Number(args.users ?? 1_000_000);
 const TYPES: NotificationType[] =
   args.type && args.type !== "both" ? [args.type as NotificationType] : ["push", "email"];

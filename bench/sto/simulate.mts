@@ -28,6 +28,7 @@ import {
   type SendOutcomes,
   trainModel,
 } from "../../src/lib/optimizer/train";
+import { parseArgs } from "./args.mts";
 import { CeilingLearner, hypothesisGrid } from "./ceiling.mts";
 import {
   SCENARIOS as ALL_SCENARIOS,
@@ -45,13 +46,7 @@ import {
   typeShift,
 } from "./population.mts";
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce<[string, string][]>((out, a, i, all) => {
-    if (a.startsWith("--"))
-      out.push([a.slice(2), all[i + 1] && !all[i + 1]!.startsWith("--") ? all[i + 1]! : "true"]);
-    return out;
-  }, []),
-);
+const args = parseArgs();
 const USERS = Number(args.users ?? 2000);
 const SEEDS = Number(args.seeds ?? 5);
 const FIRST_SEED = Number(args["first-seed"] ?? 1);
