@@ -7,6 +7,7 @@
 //     like every send whose hour did not come from the user's history, retraining learns from them
 //   [--first-seed 1]: seeds run from this one (tune on seeds the table of record does not use)
 //   [--history-users 2000]: size of the history population the model is first trained on
+//   [--by-group]: also G at sends 41–60 per kind of user (bumps, base rate) and per day type
 //   [--other-type-days N]: every user already has N days of random-hour sends of the other type (the
 //     same person: same bumps and phase, the other type's base rate and hour shift), which ours may use
 // Users have latent hour-of-week open curves; every policy sends once a day inside the window
@@ -62,6 +63,7 @@ const RETRAIN_EVERY = Number(args["retrain-every"] ?? 10);
 const HOLDOUT = Number(args.holdout ?? 0);
 /** Days of the other notification type's history each user brings (0: none). */
 const OTHER_TYPE_DAYS = Number(args["other-type-days"] ?? 0);
+const BY_GROUP = args["by-group"] === "true";
 const SCENARIOS = ALL_SCENARIOS.filter(
   (s) => !args.scenario || args.scenario === "all" || s.name === args.scenario,
 );
@@ -126,6 +128,21 @@ function ceilingCurves(sc: Scenario) {
   return { curves, priors: grid.map((h) => h.prior) };
 }
 
+/** The kinds of user and day a send at sends 41–60 is tallied under with --by-group. */
+function groupsOf(u: SimUser, weekday: number): string[] {
+  const [a, b] = u.bumps;
+  const bumps =
+    b === undefined
+      ? "one bump"
+      : a === b
+        ? "the same bump twice"
+        : Math.abs(a! - b) <= 3
+          ? "two bumps 3 h apart"
+          : "two bumps";
+  const base = u.base < 0.03 ? "base rate < 3 %" : u.base < 0.08 ? "base rate 3-8 %" : "base rate > 8 %";
+  return [bumps, base, weekday >= 5 ? "weekend" : "weekday"];
+}
+
 function run(sc: Scenario) {
   const expected: Record<Policy, number[]> = Object.fromEntries(
     POLICIES.map((p) => [p, BLOCKS.map(() => 0)]),
@@ -142,6 +159,16 @@ function run(sc: Scenario) {
   const latencies: number[] = [];
   let maxState = 0;
   const ceiling = CEILING ? ceilingCurves(sc) : undefined;
+  const byGroup = new Map<string, Partial<Record<Policy, number>> & { sends: number }>();
+  const tally = (u: SimUser, weekday: number, day: number, policy: Policy, value: number) => {
+    if (!BY_GROUP || day + 1 < BLOCKS.at(-1)![0]) return;
+    for (const group of groupsOf(u, weekday)) {
+      const sums = byGroup.get(group) ?? { sends: 0 };
+      sums[policy] = (sums[policy] ?? 0) + value;
+      if (policy === "oracle") sums.sends++;
+      byGroup.set(group, sums);
+    }
+  };
   for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
     const trained = trainPrior(sc, seed);
     let prior = trained.prior;
@@ -202,6 +229,8 @@ function run(sc: Scenario) {
       // Baselines
       expected.random[block]! += mean;
       expected.oracle[block]! += best;
+      tally(u, weekday, d, "random", mean);
+      tally(u, weekday, d, "oracle", best);
       expected.fixed10[block]! += p[idx(10)]!;
       let g = ALLOWED_HOURS[0]!;
       for (const h of ALLOWED_HOURS)
@@ -214,6 +243,7 @@ function run(sc: Scenario) {
       if (learner) {
         const chosen = learner.choose(weekday >= 5);
         expected.ceiling[block]! += p[chosen]!;
+        tally(u, weekday, d, "ceiling", p[chosen]!);
         learner.observe(weekday >= 5, chosen, opens(i, d, ALLOWED_HOURS[chosen]!) < p[chosen]!);
       }
       // Ours
@@ -234,6 +264,7 @@ function run(sc: Scenario) {
       if (!ALLOWED_HOURS.includes(hour)) violations++;
       const truthChosen = p[idx(hour)]!;
       expected.ours[block]! += truthChosen;
+      tally(u, weekday, d, "ours", truthChosen);
       const opened = opens(i, d, hour) < truthChosen;
       // As the service records it: personal when the hour came from the user's own history.
       const personal = !heldOut && PERSONAL_SOURCES.includes(decision.source);
@@ -286,6 +317,19 @@ function run(sc: Scenario) {
           (1000 * (expected[p][b]! - expected.random[b]!)) / (expected.oracle[b]! - expected.random[b]!),
         ) / 10,
     );
+  const gapClosed = (sums: Partial<Record<Policy, number>>, p: Policy) =>
+    Math.round((1000 * (sums[p]! - sums.random!)) / (sums.oracle! - sums.random!)) / 10;
+  const groups = [...byGroup].map(([group, sums]) => ({
+    group,
+    sends: sums.sends,
+    ours: gapClosed(sums, "ours"),
+    ...(CEILING ? { ceiling: gapClosed(sums, "ceiling") } : {}),
+    // How much of the row's gap to be closed (oracle over random) is in this group.
+    shareOfGapPercent:
+      Math.round(
+        (1000 * (sums.oracle! - sums.random!)) / (expected.oracle.at(-1)! - expected.random.at(-1)!),
+      ) / 10,
+  }));
   latencies.sort((a, b) => a - b);
   const ece = bins.reduce((sum, b) => sum + Math.abs(b.predicted - b.realised), 0) / Math.max(1e-9, realised);
   return {
@@ -315,6 +359,7 @@ function run(sc: Scenario) {
       p99: Math.round(latencies[Math.floor(latencies.length * 0.99)]! * 1000) / 1000,
     },
     maxStateBytes: maxState,
+    ...(BY_GROUP ? { gapClosedPercentAtSends41to60ByGroup: groups } : {}),
   };
 }
 
