@@ -310,15 +310,13 @@ function run(sc: Scenario) {
       }
     }
   }
+  /** G in percent, to one decimal. */
+  const gapClosedPercent = (value: number, random: number, oracle: number) =>
+    Math.round((1000 * (value - random)) / (oracle - random)) / 10;
   const G = (p: Policy) =>
-    BLOCKS.map(
-      (_, b) =>
-        Math.round(
-          (1000 * (expected[p][b]! - expected.random[b]!)) / (expected.oracle[b]! - expected.random[b]!),
-        ) / 10,
-    );
+    BLOCKS.map((_, b) => gapClosedPercent(expected[p][b]!, expected.random[b]!, expected.oracle[b]!));
   const gapClosed = (sums: Partial<Record<Policy, number>>, p: Policy) =>
-    Math.round((1000 * (sums[p]! - sums.random!)) / (sums.oracle! - sums.random!)) / 10;
+    gapClosedPercent(sums[p]!, sums.random!, sums.oracle!);
   const groups = [...byGroup].map(([group, sums]) => ({
     group,
     sends: sums.sends,
