@@ -21,7 +21,8 @@ import {
   historyPopulation,
   makeUser,
   type NotificationType,
-  SCENARIOS,
+  type Scenario,
+  STATIONARY_SCENARIOS,
   truth,
 } from "./population.mts";
 
@@ -30,11 +31,9 @@ const TYPE = (args.type ?? "push") as NotificationType;
 const HISTORY_USER_COUNT = Number(args["history-users"] ?? HISTORY_USERS);
 const DRAWS = Number(args.draws ?? 12);
 const TRUTH_USERS = Number(args["truth-users"] ?? 100_000);
-const stationary = SCENARIOS.filter((s) => !s.drift && !s.fatigue && !s.timezoneMove).filter(
-  (s) => !args.scenario || s.name === args.scenario,
-);
+const stationary = STATIONARY_SCENARIOS.filter((s) => !args.scenario || s.name === args.scenario);
 
-function trueCurve(scenario: (typeof SCENARIOS)[number]): Float64Array {
+function trueCurve(scenario: Scenario): Float64Array {
   const random = seededRandom(424242);
   const curve = new Float64Array(SLOTS);
   for (let i = 0; i < TRUTH_USERS; i++) {

@@ -9,15 +9,19 @@
 import { performance } from "node:perf_hooks";
 import { seededRandom } from "../../src/lib/optimizer/random";
 import { parseArgs } from "./args.mts";
-import { ALLOWED_HOURS, makeUser, type NotificationType, SCENARIOS, truth } from "./population.mts";
+import {
+  ALLOWED_HOURS,
+  makeUser,
+  type NotificationType,
+  STATIONARY_SCENARIOS,
+  truth,
+} from "./population.mts";
 
 const args = parseArgs();
 const USERS = Number(args.users ?? 1_000_000);
 const TYPES: NotificationType[] =
   args.type && args.type !== "both" ? [args.type as NotificationType] : ["push", "email"];
-const STATIONARY = SCENARIOS.filter((s) => !s.drift && !s.fatigue && !s.timezoneMove).filter(
-  (s) => !args.scenario || s.name === args.scenario,
-);
+const STATIONARY = STATIONARY_SCENARIOS.filter((s) => !args.scenario || s.name === args.scenario);
 const DAY_TYPES = [
   { name: "weekday", weekday: 0, days: 5 },
   { name: "weekend", weekday: 5, days: 2 },

@@ -24,6 +24,9 @@ export const SCENARIOS: Scenario[] = [
   { name: "moderate+timezone-move", amplitude: 0.6, timezoneMove: true },
 ];
 
+/** The scenarios without drift, fatigue or moves: users' true curves stay as they are. */
+export const STATIONARY_SCENARIOS = SCENARIOS.filter((s) => !s.drift && !s.fatigue && !s.timezoneMove);
+
 export const BUMPS = [
   { center: 8.5, weight: 0.3 },
   { center: 12.5, weight: 0.25 },
