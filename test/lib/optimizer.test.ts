@@ -123,6 +123,32 @@ describe("the model on hand-computable cases", () => {
     expect(mine.userRate).toBeGreaterThan(prior.mean);
   });
 
+  it("a user's weekday counts inform their weekdays but not their weekends; weekend counts inform both", () => {
+    const prior = fitPrior(flatCounts(1000), flatCounts(50), "t");
+    const slot = (day: number, hour: number) => day * 24 + hour;
+    // 12 of 12 opened on Monday 10:00, 0 of 12 on Monday 15:00.
+    const weekdays = emptyProfile();
+    for (let i = 0; i < 12; i++) {
+      recordSend(weekdays, slot(0, 10), i, true);
+      recordSend(weekdays, slot(0, 15), i, false);
+    }
+    const w = posterior(weekdays, prior);
+    expect(w.mean[slot(1, 10)]!).toBeGreaterThan(w.mean[slot(1, 15)]! * 1.5);
+    // Saturday sees none of it: with a flat prior both hours are equal.
+    expect(w.mean[slot(5, 10)]!).toBeCloseTo(w.mean[slot(5, 15)]!, 12);
+    // The same counts on Saturday move Sunday strongly and Tuesday a little.
+    const weekend = emptyProfile();
+    for (let i = 0; i < 12; i++) {
+      recordSend(weekend, slot(5, 10), i, true);
+      recordSend(weekend, slot(5, 15), i, false);
+    }
+    const e = posterior(weekend, prior);
+    const ratio = (post: typeof e, day: number) => post.mean[slot(day, 10)]! / post.mean[slot(day, 15)]!;
+    expect(ratio(e, 6)).toBeGreaterThan(1.5);
+    expect(ratio(e, 1)).toBeGreaterThan(1);
+    expect(ratio(e, 1)).toBeLessThan(ratio(e, 6));
+  });
+
   it("keeps the population's best hour for a new user unless their own best is clearly better", () => {
     const sends = flatCounts(1000);
     const opens = flatCounts(50);

@@ -7,7 +7,8 @@ import { currentTimingModel, type TimingModel, timingTilt } from "./timing-shape
  * the user's own data sets: a user whose slots differ no more than binomial noise predicts keeps a
  * strong prior (falls back toward the population curve: do no harm), a user with a clear timing
  * preference a weak one. Counts borrow from neighbouring hours and from the same hour on other
- * days (weekdays with weekdays, weekends with weekends, a little across).
+ * days (weekdays with weekdays, weekends with weekends, a little across, except that a user's
+ * weekend slots take nothing from their weekdays).
  */
 export interface Prior {
   /** Population open rate per slot (smoothed). */
@@ -41,26 +42,41 @@ interface KernelEntry {
 
 const isWeekend = (slot: number) => Math.floor(slot / 24) >= 5;
 
-/** For each slot, the slots it borrows from and how much (itself 1). */
-const KERNEL: KernelEntry[][] = Array.from({ length: SLOTS }, (_, s) => {
-  const entries: KernelEntry[] = [{ slot: s, weight: 1 }];
-  for (const [offset, weight] of [
-    [1, 0.5],
-    [2, 0.2],
-  ] as const) {
-    entries.push({ slot: (s + offset) % SLOTS, weight }, { slot: (s - offset + SLOTS) % SLOTS, weight });
-  }
-  const hour = s % 24;
-  for (let day = 0; day < 7; day++) {
-    const other = day * 24 + hour;
-    if (other === s) continue;
-    entries.push({ slot: other, weight: isWeekend(other) === isWeekend(s) ? 0.8 : 0.2 });
-  }
-  return entries;
-});
+/**
+ * For each slot, the slots it borrows from and how much (itself 1). `weekendFromWeekdays` is what
+ * a weekend slot takes from each weekday's same hour.
+ */
+function buildKernel(weekendFromWeekdays: number): KernelEntry[][] {
+  return Array.from({ length: SLOTS }, (_, s) => {
+    const entries: KernelEntry[] = [{ slot: s, weight: 1 }];
+    for (const [offset, weight] of [
+      [1, 0.5],
+      [2, 0.2],
+    ] as const) {
+      entries.push({ slot: (s + offset) % SLOTS, weight }, { slot: (s - offset + SLOTS) % SLOTS, weight });
+    }
+    const hour = s % 24;
+    for (let day = 0; day < 7; day++) {
+      const other = day * 24 + hour;
+      if (other === s) continue;
+      const weight = isWeekend(other) === isWeekend(s) ? 0.8 : isWeekend(s) ? weekendFromWeekdays : 0.2;
+      if (weight > 0) entries.push({ slot: other, weight });
+    }
+    return entries;
+  });
+}
 
-export function smooth(values: number[]): number[] {
-  return KERNEL.map((entries) => entries.reduce((sum, e) => sum + e.weight * values[e.slot]!, 0));
+/** The population curve pools many users: weekend slots borrow a little from weekdays too. */
+const POPULATION_KERNEL = buildKernel(0.2);
+/**
+ * A user's own counts: weekend slots borrow nothing from weekdays. A user's many sends at their
+ * weekday peak would otherwise pull weekend sends to the weekday hour when their weekends run
+ * later; the timing shapes already carry weekday evidence to weekends with a fitted offset.
+ */
+const USER_KERNEL = buildKernel(0);
+
+export function smooth(values: number[], kernel: KernelEntry[][] = POPULATION_KERNEL): number[] {
+  return kernel.map((entries) => entries.reduce((sum, e) => sum + e.weight * values[e.slot]!, 0));
 }
 
 /** The population prior from pooled counts per slot (a flat curve where there is no data). */
@@ -113,8 +129,8 @@ export function posterior(
   prior: Prior,
   related: EngagementProfile[] = [],
 ): Posterior {
-  const n = smooth(profile.sends);
-  const k = smooth(profile.opens);
+  const n = smooth(profile.sends, USER_KERNEL);
+  const k = smooth(profile.opens, USER_KERNEL);
   let sends = 0;
   let opens = 0;
   for (let s = 0; s < SLOTS; s++) {
