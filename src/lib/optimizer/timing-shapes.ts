@@ -1,3 +1,4 @@
+import { type FactorLayout, fitFactorWeights } from "./factor-em";
 import { type EngagementProfile, emptyProfile, SLOTS, totals } from "./profile";
 import { hash32 } from "./random";
 
@@ -214,12 +215,43 @@ export function timingTilt(
   return tilt.map((t) => t / (mean || 1));
 }
 
-/** Population weights of the shapes by EM over the profiles (at most `maxProfiles`, evenly picked). */
-export function fitTimingModel(
-  profiles: EngagementProfile[],
-  iterations = 100,
-  maxProfiles = 4000,
-): TimingModel | undefined {
+let layout: FactorLayout | undefined;
+
+/** Each shape's weight as a product of factors: its lift, and for a peak its hour, width and weekend offset. */
+function factorLayout(): FactorLayout {
+  if (layout) return layout;
+  const groups: number[][] = [[], [], [], []];
+  const index = new Map<string, number>();
+  let next = 0;
+  const parameter = (factor: number, value: number) => {
+    const key = `${factor}:${value}`;
+    let i = index.get(key);
+    if (i === undefined) {
+      i = next++;
+      index.set(key, i);
+      groups[factor]!.push(i);
+    }
+    return i;
+  };
+  const indices = TIMING_SHAPES.map((shape) =>
+    Number.isNaN(shape.center)
+      ? [parameter(0, shape.amplitude)]
+      : [
+          parameter(0, shape.amplitude),
+          parameter(1, shape.center),
+          parameter(2, shape.width),
+          parameter(3, shape.weekendOffset),
+        ],
+  );
+  layout = { indices, groups };
+  return layout;
+}
+
+/**
+ * Population weights of the shapes by maximum likelihood over the profiles (at most `maxProfiles`,
+ * evenly picked), with EM run to convergence (factor-em.ts).
+ */
+export function fitTimingModel(profiles: EngagementProfile[], maxProfiles = 4000): TimingModel | undefined {
   if (profiles.length < 50) return undefined;
   const sendShare = new Array<number>(SLOTS).fill(0);
   let sends = 0;
@@ -248,59 +280,7 @@ export function fitTimingModel(
   // later at weekends): 5 + 24 + 2 + 3 numbers instead of 577. With a few opens per user, free
   // weights chase chance coincidences; the product learns what is shared (above all how sharp
   // people's timing is, which is what "do no harm" depends on).
-  const H = curves.length;
-  const factors = {
-    amplitude: new Map<number, number>(),
-    center: new Map<number, number>(),
-    width: new Map<number, number>(),
-    weekendOffset: new Map<number, number>(),
-  };
-  for (const shape of TIMING_SHAPES) {
-    factors.amplitude.set(shape.amplitude, 1);
-    if (Number.isNaN(shape.center)) continue;
-    factors.center.set(shape.center, 1);
-    factors.width.set(shape.width, 1);
-    factors.weekendOffset.set(shape.weekendOffset, 1);
-  }
-  const weights = new Float64Array(H);
-  const productWeights = () => {
-    for (const factor of Object.values(factors)) {
-      let total = 0;
-      for (const value of factor.values()) total += value;
-      for (const [key, value] of factor) factor.set(key, value / total);
-    }
-    let sum = 0;
-    TIMING_SHAPES.forEach((shape, h) => {
-      weights[h] = Number.isNaN(shape.center)
-        ? factors.amplitude.get(0)!
-        : factors.amplitude.get(shape.amplitude)! *
-          factors.center.get(shape.center)! *
-          factors.width.get(shape.width)! *
-          factors.weekendOffset.get(shape.weekendOffset)!;
-      sum += weights[h]!;
-    });
-    for (let h = 0; h < H; h++) weights[h]! /= sum;
-  };
-  productWeights();
-  const responsibility = new Float64Array(H);
-  for (let it = 0; it < iterations; it++) {
-    responsibility.fill(0);
-    for (const lik of likelihoods) {
-      let total = 0;
-      for (let h = 0; h < H; h++) total += weights[h]! * lik[h]!;
-      for (let h = 0; h < H; h++) responsibility[h]! += (weights[h]! * lik[h]!) / total;
-    }
-    for (const factor of Object.values(factors)) for (const key of factor.keys()) factor.set(key, 1e-6);
-    TIMING_SHAPES.forEach((shape, h) => {
-      const r = responsibility[h]!;
-      factors.amplitude.set(shape.amplitude, factors.amplitude.get(shape.amplitude)! + r);
-      if (Number.isNaN(shape.center)) return;
-      factors.center.set(shape.center, factors.center.get(shape.center)! + r);
-      factors.width.set(shape.width, factors.width.get(shape.width)! + r);
-      factors.weekendOffset.set(shape.weekendOffset, factors.weekendOffset.get(shape.weekendOffset)! + r);
-    });
-    productWeights();
-  }
+  const { weights } = fitFactorWeights(factorLayout(), likelihoods);
   return { dictionary: dictionaryId(), weights: Array.from(weights), sendShare, rate };
 }
 
