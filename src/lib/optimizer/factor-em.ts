@@ -5,7 +5,7 @@
  * the shapes that use it), accelerated with SQUAREM (Varadhan & Roland, 2008): with a few opens per
  * user the likelihood is flat along "how sharp", and plain EM creeps along it: after 100 steps it
  * still gave push users with sharp timing (every simulated user lifted ×3.3 at their peak) 44 % of
- * weight on flat or mild shapes; converged, under 15 %.
+ * weight on flat or mild shapes; converged, under 1 %.
  */
 export interface FactorLayout {
   /** Per shape, the indices of the parameters whose product is its weight. */
