@@ -19,8 +19,6 @@ export interface FactorFit {
   parameters: Float64Array;
   /** Per shape, its population weight (sums to 1). */
   weights: Float64Array;
-  /** Log-likelihood of the users under the weights (up to each user's constant scale). */
-  logLikelihood: number;
   /** EM maps evaluated. */
   evaluations: number;
 }
@@ -85,14 +83,14 @@ export function fitFactorWeights(
   for (const group of layout.groups) for (const i of group) parameters[i] = 1 / group.length;
   let evaluations = 0;
   let previous = Number.NEGATIVE_INFINITY;
-  let logLikelihood = Number.NEGATIVE_INFINITY;
   while (evaluations + 3 <= maxEvaluations) {
     const first = emMap(layout, likelihoods, parameters);
-    const second = emMap(layout, likelihoods, first.next);
-    evaluations += 2;
-    logLikelihood = first.logLikelihood;
+    evaluations++;
+    const logLikelihood = first.logLikelihood;
     if (logLikelihood - previous < tolerance * likelihoods.length) break;
     previous = logLikelihood;
+    const second = emMap(layout, likelihoods, first.next);
+    evaluations++;
     // The SqS3 step: extrapolate along the last two EM steps, as far as keeps every value positive.
     let r2 = 0;
     let v2 = 0;
@@ -117,5 +115,5 @@ export function fitFactorWeights(
     evaluations++;
     parameters = stabilised.logLikelihood >= logLikelihood ? stabilised.next : second.next;
   }
-  return { parameters, weights: shapeWeights(layout, parameters), logLikelihood, evaluations };
+  return { parameters, weights: shapeWeights(layout, parameters), evaluations };
 }
