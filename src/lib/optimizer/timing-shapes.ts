@@ -256,7 +256,7 @@ function factorLayout(): FactorLayout {
 
 /**
  * Population weights of the shapes by maximum likelihood over the profiles (at most `maxProfiles`,
- * evenly picked), with EM run to convergence (factor-em.ts).
+ * evenly picked), with EM run to convergence or to its bound of EM maps (factor-em.ts).
  */
 export function fitTimingModel(profiles: EngagementProfile[], maxProfiles = 4000): TimingModel | undefined {
   if (profiles.length < 50) return undefined;
