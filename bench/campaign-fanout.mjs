@@ -1,26 +1,15 @@
 #!/usr/bin/env node
-// Campaign fan-out (campaigns issue): time from POST /v1/campaigns/{id}/schedule to every
-// recipient's schedule pending in its own (new) Durable Object, as recipients per second, next to
-// the bare rate of creating new objects on the same machine (bench/bare-prototype, 64 in flight),
-// with the API's latency measured meanwhile (a create and a read every 50 ms).
-//   node bench/campaign-fanout.mjs [--recipients 100000] [--bare 20000] [--storage tmpfs|disk]
-//        [--skip-bare] [--probe-every-ms 50] [--sample 200]
-// "Done" is read from the campaign's progress: every audience chunk recorded, which a chunk only is
-// after its recipients' objects answered; then a sample of recipients is read back from their objects.
-import path from "node:path";
 import {
   cleanup,
   createTenant,
   log,
-  nodeBin,
   parseArgs,
-  root,
   round,
   runPool,
+  startBare,
   startServer,
   stateDir,
   summarise,
-  wranglerEntry,
 } from "./lib/common.mjs";
 
 const opts = parseArgs({
@@ -35,23 +24,7 @@ const opts = parseArgs({
 /** New objects per second on the bare prototype: one RPC + insert + alarm per new user, 64 in flight. */
 async function bareRate() {
   const dir = stateDir(opts.storage);
-  const server = await startServer({
-    port: opts.port + 1,
-    command: nodeBin,
-    args: [
-      wranglerEntry,
-      "dev",
-      "--local",
-      "-c",
-      path.join(root, "bench/bare-prototype/wrangler.toml"),
-      "--port",
-      String(opts.port + 1),
-      "--ip",
-      "127.0.0.1",
-      "--persist-to",
-      dir,
-    ],
-  });
+  const server = await startBare({ port: opts.port + 1, persistTo: dir });
   try {
     const due = new Date(Date.now() + 86_400_000).toISOString();
     const send = async (i) => {

@@ -1,23 +1,15 @@
 #!/usr/bin/env node
-// (a) Schedule creation throughput and latency at N in flight, against the local dev server.
-//   node bench/create-throughput.mjs --target ours|bare --storage tmpfs|disk --users 1|10000
-//        [--requests 10000] [--concurrency 64] [--port 8911]
-// --users 1: every request for the same user; --users N: request i targets user i mod N, so with
-// N = requests every request creates a brand-new Durable Object.
-import path from "node:path";
 import {
   cleanup,
   createTenant,
   log,
-  nodeBin,
   parseArgs,
-  root,
   round,
   runPool,
+  startBare,
   startServer,
   stateDir,
   summarise,
-  wranglerEntry,
 } from "./lib/common.mjs";
 
 const opts = parseArgs({
@@ -36,23 +28,7 @@ log(
 
 const server =
   opts.target === "bare"
-    ? await startServer({
-        port: opts.port,
-        command: nodeBin,
-        args: [
-          wranglerEntry,
-          "dev",
-          "--local",
-          "-c",
-          path.join(root, "bench/bare-prototype/wrangler.toml"),
-          "--port",
-          String(opts.port),
-          "--ip",
-          "127.0.0.1",
-          "--persist-to",
-          dir,
-        ],
-      })
+    ? await startBare({ port: opts.port, persistTo: dir })
     : await startServer({ port: opts.port, persistTo: dir });
 
 try {

@@ -165,3 +165,24 @@ export function round(n, digits = 1) {
 export function cleanup(dir) {
   rmSync(dir, { recursive: true, force: true });
 }
+
+/** Start the bare prototype (bench/bare-prototype) under `wrangler dev --local`, like our server. */
+export function startBare({ port, persistTo }) {
+  return startServer({
+    port,
+    command: nodeBin,
+    args: [
+      wranglerEntry,
+      "dev",
+      "--local",
+      "-c",
+      path.join(root, "bench/bare-prototype/wrangler.toml"),
+      "--port",
+      String(port),
+      "--ip",
+      "127.0.0.1",
+      "--persist-to",
+      persistTo,
+    ],
+  });
+}

@@ -16,29 +16,29 @@ import type {
   TenantDefaults,
   UserSettings,
 } from "../lib/schedules/commands";
-import {
-  chunkForQueue,
-  type DeliveryOutcome,
-  type ExecutionMessage,
-  type OutcomeReceipt,
-} from "../lib/schedules/delivery";
+import type { DeliveryAttempt, DeliveryOutcome, OutcomeReceipt } from "../lib/schedules/delivery";
 import { type IndexEntry, indexEntryOfRow } from "../lib/schedules/index-entry";
 import { allows, type ScheduleAction, type ScheduleStatus } from "../lib/schedules/model";
 import { isPlanFailure, planScheduledTime, type TimeDefaults } from "../lib/schedules/plan";
 import { attemptView, rowToSchedule, type ScheduleRow } from "../lib/schedules/rows";
-import { describeErrors, executionMessage, newScheduleRow } from "../lib/schedules/transitions";
+import { deliveryAttempt, describeErrors, newScheduleRow } from "../lib/schedules/transitions";
 import { scheduleView } from "../lib/schedules/view";
 import { formatInstant } from "../lib/time/zones";
+import { CircuitGate } from "../services/circuit-gate";
+import { loadDeliveryTarget } from "../services/delivery-target";
 import { scheduleIndex } from "../workers/db/schedule-index";
 import { tenantStore } from "../workers/db/tenant-store";
 import { type Env, numberVar } from "../workers/env";
 import { AttemptReports, type Written } from "./execution/attempt-reports";
 import { claimDueRows } from "./execution/claims";
+import { Dispatcher } from "./execution/dispatch";
+import { TargetCache } from "./execution/target-cache";
 import { type CampaignAction, JourneyDesk } from "./journeys/journey-desk";
 import { SendTimeAdvisor, type SendTimeQuery } from "./send-time/advisor";
 import { type EngagementEvent, EngagementStore } from "./storage/engagement-store";
 import { JourneyStore, type UserEvent } from "./storage/journey-store";
 import { MetaStore } from "./storage/meta-store";
+import { OutboxStore } from "./storage/outbox-store";
 import { ScheduleStore } from "./storage/schedule-store";
 
 export interface Owner {
@@ -50,6 +50,14 @@ export interface Owner {
 const ATTEMPTS_KEPT_PER_SCHEDULE = 50;
 const HISTORY_RETENTION_MS = 90 * 24 * 3600_000;
 const COMPACTION_INTERVAL_MS = 24 * 3600_000;
+/** Outbox rows per flush (the index writes 1,800 rows per D1 batch). */
+const OUTBOX_BATCH = 1_800;
+/**
+ * A write's outbox is flushed right after it; should that flush never finish (the object evicted
+ * meanwhile), the alarm comes back for it this much later. After a failed flush it backs off.
+ */
+const OUTBOX_SAFETY_MS = 5_000;
+const OUTBOX_MAX_BACKOFF_MS = 60_000;
 
 /**
  * One object per (tenant, user): the user's schedules, attempts and settings in SQLite, and one
@@ -68,6 +76,9 @@ export class UserScheduler extends DurableObject<Env> {
   readonly #journeys: JourneyStore;
   readonly #reports: AttemptReports;
   readonly #desk: JourneyDesk;
+  readonly #outbox: OutboxStore;
+  readonly #dispatcher: Dispatcher;
+  #targets: TargetCache;
   #owner: Owner | null;
   /** The user's settings (read on every create for the default timezone). */
   #settings: UserSettings | null;
@@ -77,14 +88,20 @@ export class UserScheduler extends DurableObject<Env> {
   #leaseFloor = 0;
   /** When old attempts were last deleted (meta, so a restarted object does not redo it). */
   #compactedAt: number;
+  /** The outbox flush under way, if any; a write meanwhile makes it go round again. */
+  #flushing: Promise<void> | null = null;
+  /** When the alarm retries a failed outbox flush (null: no failure pending). */
+  #outboxRetryAt: number | null = null;
+  #outboxFailures = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#store = new ScheduleStore(drizzle(ctx.storage), ctx.storage.sql);
+    this.#outbox = new OutboxStore(ctx.storage.sql);
+    this.#store = new ScheduleStore(drizzle(ctx.storage), ctx.storage.sql, this.#outbox);
     this.#meta = new MetaStore(ctx.storage);
     this.#engagement = new EngagementStore(ctx.storage.sql);
     this.#journeys = new JourneyStore(ctx.storage.sql);
-    this.#reports = new AttemptReports(ctx.storage, this.#store, this.#engagement);
+    this.#reports = new AttemptReports(ctx.storage, this.#store, this.#engagement, this.#outbox);
     this.#desk = new JourneyDesk(ctx.storage, this.#store, this.#journeys, this.#engagement);
     this.#advisor = new SendTimeAdvisor(
       this.#engagement,
@@ -98,9 +115,15 @@ export class UserScheduler extends DurableObject<Env> {
       stored.tenant_id && stored.user_id ? { tenantId: stored.tenant_id, userId: stored.user_id } : null;
     this.#settings = stored.user_settings ? (JSON.parse(stored.user_settings) as UserSettings) : null;
     this.#compactedAt = Number(stored.history_compacted_at ?? 0);
+    this.#targets = this.#targetCache(stored);
+    this.#dispatcher = new Dispatcher(env, this.#reports, () => this.#targets, new CircuitGate(env));
     // A brand-new object has no alarm: its first write need not ask (new objects are what a
     // campaign's fan-out is made of).
     if (!stored.schema_version) this.#armedAt = null;
+  }
+
+  #targetCache(stored: Record<string, string>): TargetCache {
+    return new TargetCache(this.#meta, stored, () => loadDeliveryTarget(this.env.DB, this.#owner!.tenantId));
   }
 
   /**
@@ -148,7 +171,10 @@ export class UserScheduler extends DurableObject<Env> {
     this.#settings = null;
     this.#armedAt = null;
     this.#leaseFloor = 0;
+    this.#outboxRetryAt = null;
+    this.#outbox.dirty = false;
     this.#meta.migrate(0);
+    this.#targets = this.#targetCache({});
     this.#engagement.forgetTables();
     this.#journeys.forgetTables();
   }
@@ -163,6 +189,7 @@ export class UserScheduler extends DurableObject<Env> {
     this.#bindOwner(owner, true);
     const defaults = this.#timeDefaults(tenant);
     const now = Date.now();
+    this.#targets.learn(tenant.delivery, now);
     const plans = commands.map((command) => ({
       command,
       id: command.id ?? newScheduleId(owner.userId),
@@ -188,6 +215,8 @@ export class UserScheduler extends DurableObject<Env> {
       plans.forEach(({ command, id, planned }, i) => {
         const stored = command.id ? this.#store.get(id) : undefined;
         if (stored) {
+          // A repeated run (a campaign chunk redone after a lost message) also repairs the index.
+          this.#outbox.markIndexed(id);
           outcomes.push(stored);
           return;
         }
@@ -485,57 +514,107 @@ export class UserScheduler extends DurableObject<Env> {
 
   // ---- firing --------------------------------------------------------------------------------
 
+  /**
+   * Claim what is due, deliver it (here, or through the Queue for a large claim), compact old
+   * history, and flush the outbox; then the alarm follows the earliest thing left to do. Nothing in
+   * it throws for a dependency: D1 and the Queue failing defer work, they never fail schedules.
+   */
   override async alarm(): Promise<void> {
     if (!this.#owner) return;
     // The alarm that woke us is consumed and rows are about to change: unknown until recomputed.
     this.#armedAt = undefined;
-    const claimed = await this.#claimDueSchedules(Date.now());
+    const attempts = await this.#claimDueSchedules(Date.now());
     this.#compactHistory(Date.now());
-    try {
-      for (const chunk of chunkForQueue(claimed)) {
-        await this.env.EXECUTIONS.sendBatch(chunk.map((body) => ({ body, contentType: "json" as const })));
-      }
-    } catch (error) {
-      // Not handed to the Queue: expire the leases so the next alarm sends them again.
-      const now = Date.now();
-      this.ctx.storage.transactionSync(() => {
-        for (const m of claimed) this.#store.update(m.scheduleId, { leaseUntil: now });
-      });
-      await this.#armAlarm();
-      throw error;
-    }
+    // Armed for the leases before delivering: an object that dies mid-delivery still comes back.
+    if (attempts.length > 0) await this.#armAlarm();
+    this.#armedAt = undefined;
+    await this.#dispatcher.dispatch(this.#owner, attempts);
+    await this.#flushOutbox();
     await this.#armAlarm();
   }
 
-  /** Claim what is due (see claimDueRows), then record what the claim failed or skipped. */
-  async #claimDueSchedules(now: number): Promise<ExecutionMessage[]> {
+  /** Claim what is due (see claimDueRows); what the claim gave up on leaves its dead letter. */
+  async #claimDueSchedules(now: number): Promise<DeliveryAttempt[]> {
     const owner = this.#owner!;
     const leaseMs = numberVar(this.env.EXECUTION_LEASE_MS, 120_000);
-    const { claimed, abandoned, skipped } = this.ctx.storage.transactionSync(() =>
-      claimDueRows(this.#store, now, {
+    const { claimed } = this.ctx.storage.transactionSync(() => {
+      const claims = claimDueRows(this.#store, now, {
         leaseMs,
         lookForLost: this.#leaseFloor <= now,
         conditionNotMet: (row) => this.#desk.conditionNotMet(row, now),
-      }),
-    );
-    if (claimed.length > 0) this.#leaseFloor = Math.min(this.#leaseFloor, now + leaseMs);
-    if (skipped.length > 0 || abandoned.length > 0) {
-      await scheduleIndex(this.env.DB, owner.tenantId).upsert(
-        [...skipped, ...abandoned].map((r) => indexEntryOfRow(r, owner.userId)),
-      );
-    }
-    for (const row of abandoned) {
-      const failure = this.#reports.failureOf(owner.userId, row, {
-        executionId: row.executionId!,
-        attempt: row.attempts,
       });
-      if (failure) await tenantStore(this.env.DB, owner.tenantId).recordDeadLetter(failure);
-    }
+      for (const row of claims.abandoned) {
+        const failure = this.#reports.failureOf(owner.userId, row, {
+          executionId: row.executionId!,
+          attempt: row.attempts,
+        });
+        if (failure) this.#outbox.addDeadLetter(failure);
+      }
+      return claims;
+    });
+    if (claimed.length > 0) this.#leaseFloor = Math.min(this.#leaseFloor, now + leaseMs);
     return Promise.all(
       claimed.map(async (c) =>
-        executionMessage(owner, await this.#opened(c.row), c.executionId, c.attempt, now),
+        deliveryAttempt(owner.userId, await this.#opened(c.row), c.executionId, c.attempt, now),
       ),
     );
+  }
+
+  /**
+   * Write the outbox to D1 in batches: index rows (each schedule as it is now) and dead letters.
+   * A failure leaves the outbox as it was and the alarm tries again with backoff; it never throws.
+   */
+  async #flushOutbox(): Promise<void> {
+    const owner = this.#owner;
+    if (!owner) return;
+    for (;;) {
+      this.#outbox.dirty = false;
+      const batch = this.#outbox.take(OUTBOX_BATCH);
+      if (batch.index.length === 0 && batch.deadLetters.length === 0) break;
+      const entries = batch.index.flatMap(({ scheduleId }) => {
+        const row = this.#store.get(scheduleId);
+        return row ? [indexEntryOfRow(row, owner.userId)] : [];
+      });
+      try {
+        await scheduleIndex(this.env.DB, owner.tenantId).upsert(entries);
+        await tenantStore(this.env.DB, owner.tenantId).recordDeadLetters(batch.deadLetters);
+      } catch (error) {
+        const delay = Math.min(OUTBOX_MAX_BACKOFF_MS, 1_000 * 2 ** this.#outboxFailures++);
+        this.#outboxRetryAt = Date.now() + delay;
+        console.error(
+          JSON.stringify({
+            msg: "outbox flush to D1 failed",
+            ...owner,
+            retryInMs: delay,
+            error: String(error),
+          }),
+        );
+        return;
+      }
+      this.#outbox.acknowledge(batch);
+      this.#outboxFailures = 0;
+      this.#outboxRetryAt = null;
+      const full = batch.index.length === OUTBOX_BATCH || batch.deadLetters.length === OUTBOX_BATCH;
+      if (!full && !this.#outbox.dirty) break;
+    }
+  }
+
+  /**
+   * After a write that marked the outbox: flush now, without holding the answer. Writes while a
+   * flush is under way join it (it goes round again), so a burst of creates is one D1 batch or few.
+   */
+  #flushSoon(): void {
+    if (this.#flushing || !this.#outbox.dirty || this.#outboxRetryAt !== null) return;
+    this.#flushing = (async () => {
+      try {
+        await this.#flushOutbox();
+        await this.#armAlarm();
+      } catch (error) {
+        console.error(JSON.stringify({ msg: "outbox flush failed", error: String(error) }));
+      } finally {
+        this.#flushing = null;
+      }
+    })();
   }
 
   #compactHistory(now: number): void {
@@ -611,6 +690,7 @@ export class UserScheduler extends DurableObject<Env> {
   /** Every write that moved wake times re-arms the alarm before it answers (invariant 2). */
   async #afterWrite<T>({ result, change }: Written<T>): Promise<T> {
     if (change) await this.#armAlarm(change);
+    else this.#flushSoon();
     return result;
   }
 
@@ -628,24 +708,35 @@ export class UserScheduler extends DurableObject<Env> {
   }
 
   /**
-   * Invariant 2: the alarm is never later than the earliest due row, retry or lease expiry. `change`
-   * names the wake times a write removed and added, so that most writes need no MIN query; without
-   * it (after an alarm run) the earliest is read from SQLite.
+   * Invariant 2: the alarm is never later than the earliest due row, retry, lease expiry or outbox
+   * retry. `change` names the wake times a write removed and added, so that most writes need no MIN
+   * query; without it (after an alarm run or a flush) the earliest is read from SQLite.
    */
   async #armAlarm(change?: { removed: (number | null)[]; added: (number | null)[] }): Promise<void> {
-    const decision = change ? nextAlarmAfterChange(this.#armedAt, change.removed, change.added) : "recompute";
+    const outboxWake = this.#outbox.dirty ? (this.#outboxRetryAt ?? Date.now() + OUTBOX_SAFETY_MS) : null;
+    const decision = change
+      ? nextAlarmAfterChange(this.#armedAt, change.removed, [...change.added, outboxWake])
+      : "recompute";
     let next: number | null;
     if (decision === "recompute") {
       const { due, lease } = this.#store.wakeTimes();
       this.#leaseFloor = lease ?? Number.POSITIVE_INFINITY;
-      next = due === null ? lease : lease === null ? due : Math.min(due, lease);
+      const outbox = this.#outbox.isEmpty() ? null : (this.#outboxRetryAt ?? Date.now() + OUTBOX_SAFETY_MS);
+      next = earliest(due, lease, outbox);
     } else next = decision.next;
     if (this.#armedAt === undefined) this.#armedAt = await this.ctx.storage.getAlarm();
-    if (next === this.#armedAt) return;
-    if (next === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(next);
-    this.#armedAt = next;
+    if (next !== this.#armedAt) {
+      if (next === null) await this.ctx.storage.deleteAlarm();
+      else await this.ctx.storage.setAlarm(next);
+      this.#armedAt = next;
+    }
+    this.#flushSoon();
   }
+}
+
+function earliest(...times: (number | null)[]): number | null {
+  const known = times.filter((t): t is number => t !== null);
+  return known.length === 0 ? null : Math.min(...known);
 }
 
 function notFound(id: string): CommandFailure {

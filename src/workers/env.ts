@@ -24,6 +24,8 @@ export interface Env {
   METRICS_TOKEN?: string;
   EXECUTION_LEASE_MS?: string;
   WEBHOOK_TIMEOUT_MS?: string;
+  /** Claims up to this many attempts are delivered by the user's object; larger ones by the Queue. */
+  DIRECT_DELIVERY_MAX?: string;
   ALLOW_PRIVATE_WEBHOOK_TARGETS?: string;
   /** Optional Workers AI binding: a second opinion on send times (see src/workers/optimizer/ai.ts). */
   AI?: unknown;

@@ -66,7 +66,7 @@ describe("circuit breaker per tenant endpoint", () => {
       key: t.apiKey,
       body: { userId: "waiting", notificationId: "n", scheduledTime: inSeconds(0), retryConfig: noRetries },
     });
-    // Claimed, sent to the Queue, and handed back by the consumer: pending again, attempt not used.
+    // Claimed, and held back by its object while the circuit is open: pending again, attempt not used.
     await vi.waitFor(
       async () => {
         const s = (await call<Schedule>("GET", `/v1/schedules/${held.body.id}`, { key: t.apiKey })).body;

@@ -13,6 +13,7 @@ import {
   call,
   createTenant,
   deliveries,
+  deliveryTargetOfTenant,
   inSeconds,
   programReceiver,
   runUserAlarm,
@@ -87,29 +88,33 @@ describe("invariant 1: no accepted schedule is lost", () => {
 describe("invariant 3: a lost attempt is sent again, and a late answer to it is ignored", () => {
   it("re-sends an executing schedule whose lease expired, with the same webhook-id", async () => {
     const t = await createTenant();
-    // The first attempt hangs at the receiver, as if the consumer had died holding it.
+    // The first attempt hangs at the receiver while the object that sent it dies.
     await programReceiver(t.sink, [{ status: 200, delayMs: 1500 }, { status: 200 }]);
     const created = await call<Schedule>("POST", "/v1/schedules", {
       key: t.apiKey,
       body: { userId: "leased", notificationId: "n", scheduledTime: inSeconds(0) },
     });
-    await runUserAlarm(t.id, "leased");
+    const firstRun = runUserAlarm(t.id, "leased").catch(() => false);
     await waitForDeliveries(t.sink, 1);
     expect((await statusOf(t.apiKey, created.body.id)).status).toBe("executing");
-    // The consumer "dies" holding the attempt and the object restarts: backdate the lease, evict.
+    // The object dies mid-delivery (aborted: its in-flight POST is abandoned) and, by the time it
+    // comes back, the attempt's lease has run out.
     await runInDurableObject(userStub(t.id, "leased"), (_instance, state) => {
       state.storage.sql.exec(
         "UPDATE schedules SET lease_until = ? WHERE status = 'executing'",
         Date.now() - 1,
       );
     });
-    await evictDurableObject(userStub(t.id, "leased"));
-    await runUserAlarm(t.id, "leased");
+    await runInDurableObject(userStub(t.id, "leased"), (_instance, state) =>
+      state.abort("the object dies holding the attempt"),
+    ).catch(() => undefined);
+    expect(await firstRun).toBe(false);
+    expect(await runUserAlarm(t.id, "leased")).toBe(true);
     const done = await waitForScheduleStatus(t.apiKey, created.body.id, "completed");
     expect(done.attempts).toBe(2);
     const both = await waitForDeliveries(t.sink, 2);
     expect(new Set(both.map((d) => d.headers["webhook-id"])).size).toBe(1);
-    // The hung first attempt finally answers 200: a stale report that must change nothing.
+    // The first attempt's answer died with the object that waited for it: its row says timeout.
     await vi.waitFor(
       async () => {
         const history = await call<{ data: { attempt: number; status: string }[] }>(
@@ -125,6 +130,7 @@ describe("invariant 3: a lost attempt is sent again, and a late answer to it is 
       { timeout: 5_000, interval: 100 },
     );
     expect((await statusOf(t.apiKey, created.body.id)).attempts).toBe(2);
+    await firstRun;
   });
 });
 
@@ -163,8 +169,12 @@ describe("the executor", () => {
   });
 
   it("acknowledges each message on its own, dead letters included", async () => {
+    const t = await createTenant();
+    const target = await deliveryTargetOfTenant(t.id);
+    // Attempts of schedules no object holds: delivered, reported, ignored, acknowledged.
     const message = (id: string): ExecutionMessage => ({
-      tenantId: "ten_unknown",
+      target,
+      tenantId: t.id,
       userId: "nobody",
       scheduleId: id,
       executionId: "exe_x",

@@ -13,6 +13,7 @@ import {
   call,
   createTenant,
   deliveries,
+  executionMessageFor,
   inSeconds,
   programReceiver,
   runUserAlarm,
@@ -109,39 +110,34 @@ describe("messages that waited long in the Queue", () => {
       initialDelaySeconds: 1,
       maxDelaySeconds: 1,
     });
-    await runUserAlarm(t.id, "queued");
+    // The object's own delivery hangs meanwhile (as if the attempt had gone to the Queue instead).
+    const alarm = runUserAlarm(t.id, "queued");
     const [first] = await vi.waitFor(async () => {
       const got = await deliveries(t.sink);
       if (got.length === 0) throw new Error("not yet");
       return got;
     });
     const body = JSON.parse(first!.body);
-    const message = (attempt: number): MessageBatchMessage<ExecutionMessage> => ({
+    const message = async (attempt: number): Promise<MessageBatchMessage<ExecutionMessage>> => ({
       id: `late-${attempt}`,
       timestamp: Date.now() - 100_000, // waited 100 s: more than half of the 120 s lease
       attempts: 1,
-      body: {
-        tenantId: t.id,
-        userId: "queued",
-        scheduleId: body.scheduleId,
-        executionId: body.executionId,
-        attempt,
-        body: { ...body, attempt },
-      },
+      body: await executionMessageFor(t.id, body, attempt),
     });
     // Attempt 0 never existed as the current one: superseded, acknowledged, not delivered.
-    const stale = createMessageBatch<ExecutionMessage>("executions", [message(0)]);
+    const stale = createMessageBatch<ExecutionMessage>("executions", [await message(0)]);
     const ctx = createExecutionContext();
     await worker.queue(stale, env, ctx);
     expect((await getQueueResult(stale, ctx)).explicitAcks).toEqual(["late-0"]);
     expect(await deliveries(t.sink)).toHaveLength(1);
     // Attempt 1 is still executing (its first delivery hangs): still current, so it goes out.
-    const current = createMessageBatch<ExecutionMessage>("executions", [message(1)]);
+    const current = createMessageBatch<ExecutionMessage>("executions", [await message(1)]);
     const ctx2 = createExecutionContext();
     await worker.queue(current, env, ctx2);
     expect((await getQueueResult(current, ctx2)).explicitAcks).toEqual(["late-1"]);
     expect(await deliveries(t.sink)).toHaveLength(2);
     await waitForScheduleStatus(t.apiKey, created.body.id, "completed", 20_000);
+    await alarm;
   });
 });
 
@@ -159,22 +155,14 @@ describe("a consumer that dies mid-batch", () => {
     // The Queue hands the same messages out again (attempts: 2) to another consumer.
     const redelivered = createMessageBatch<ExecutionMessage>(
       "executions",
-      firstTry.map((d, i) => {
-        const body = JSON.parse(d.body);
-        return {
+      await Promise.all(
+        firstTry.map(async (d, i) => ({
           id: `redelivered-${i}`,
           timestamp: new Date(),
           attempts: 2,
-          body: {
-            tenantId: t.id,
-            userId: body.userId,
-            scheduleId: body.scheduleId,
-            executionId: body.executionId,
-            attempt: body.attempt,
-            body,
-          },
-        };
-      }),
+          body: await executionMessageFor(t.id, JSON.parse(d.body)),
+        })),
+      ),
     );
     const ctx = createExecutionContext();
     await worker.queue(redelivered, env, ctx);

@@ -2,6 +2,7 @@ import { runDurableObjectAlarm, SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { expect, vi } from "vitest";
+import type { DeliveryBody, DeliveryTarget, ExecutionMessage } from "../../src/lib/schedules/delivery";
 
 export const ADMIN_TOKEN = "test-admin-token";
 
@@ -166,4 +167,37 @@ export async function waitForScheduleStatus(
 
 export function inSeconds(seconds: number): string {
   return new Date(Date.now() + seconds * 1000).toISOString();
+}
+
+/** The tenant's delivery target as the API hands it to user objects (read from D1 like the API). */
+export async function deliveryTargetOfTenant(tenantId: string): Promise<DeliveryTarget> {
+  const row = await env.DB.prepare(
+    "SELECT webhook_url, webhook_secret, settings, updated_at FROM tenants WHERE id = ?",
+  )
+    .bind(tenantId)
+    .first<{ webhook_url: string; webhook_secret: string; settings: string; updated_at: number }>();
+  if (!row) throw new Error(`no tenant ${tenantId}`);
+  return {
+    webhookUrl: row.webhook_url,
+    sealedSecret: row.webhook_secret,
+    timeoutMs: (JSON.parse(row.settings) as { webhookTimeoutMs?: number }).webhookTimeoutMs ?? null,
+    version: row.updated_at,
+  };
+}
+
+/** A Queue message for an attempt the receiver saw (what the object hands the Queue for a large claim). */
+export async function executionMessageFor(
+  tenantId: string,
+  body: DeliveryBody,
+  attempt = body.attempt,
+): Promise<ExecutionMessage> {
+  return {
+    tenantId,
+    userId: body.userId,
+    scheduleId: body.scheduleId,
+    executionId: body.executionId,
+    attempt,
+    body: { ...body, attempt },
+    target: await deliveryTargetOfTenant(tenantId),
+  };
 }

@@ -5,6 +5,7 @@ import type { DeliveryOutcome, ExecutionFailure, OutcomeReceipt } from "../../li
 import { isCurrentAttempt, type ScheduleRow } from "../../lib/schedules/rows";
 import { outcomeChanges } from "../../lib/schedules/transitions";
 import type { EngagementStore } from "../storage/engagement-store";
+import type { OutboxStore } from "../storage/outbox-store";
 import type { ScheduleStore } from "../storage/schedule-store";
 
 /** The wake times a write removed and added (the object re-arms its alarm from them). */
@@ -25,22 +26,21 @@ type AttemptRef = { scheduleId: string; executionId: string; attempt: number };
  * What the executor and the tenant report back about attempts: outcomes, lease renewals, deferrals
  * while a circuit is open, undeliverable messages, and delivery or engagement events. Each is one
  * synchronous change of the user's SQLite; the object (UserScheduler) re-arms its alarm from the
- * wake change it gets back, so every write still goes through its bookkeeping.
+ * wake change it gets back, so every write still goes through its bookkeeping. An execution that
+ * fails leaves its dead letter in the outbox in the same transaction.
  */
 export class AttemptReports {
   constructor(
     private readonly storage: DurableObjectStorage,
     private readonly store: ScheduleStore,
     private readonly engagement: EngagementStore,
+    private readonly outbox: OutboxStore,
   ) {}
 
   /** The executor's report of one attempt. A report for any attempt but the current one is stale. */
   outcome(userId: string, outcome: DeliveryOutcome): Written<OutcomeReceipt> {
     const row = this.store.get(outcome.scheduleId);
-    if (!row) return { result: { applied: false } };
-    if (!isCurrentAttempt(row, outcome)) {
-      return { result: { applied: false, failure: this.failureOf(userId, row, outcome) } };
-    }
+    if (!row || !isCurrentAttempt(row, outcome)) return { result: { applied: false } };
     // Only a failure asks how many attempts were lost: the common success path stays one read.
     const lost =
       outcome.httpStatus !== null && outcome.httpStatus < 300
@@ -50,14 +50,10 @@ export class AttemptReports {
     this.storage.transactionSync(() => {
       this.store.updateAttempt(row.id, outcome.executionId, outcome.attempt, changes.attempt);
       this.store.update(row.id, changes.schedule);
+      this.#deadLetterIfFailed(userId, { ...row, ...changes.schedule }, outcome);
     });
     return {
-      result: {
-        applied: true,
-        status: changes.schedule.status,
-        updatedAt: changes.schedule.updatedAt,
-        failure: this.failureOf(userId, { ...row, ...changes.schedule }, outcome),
-      },
+      result: { applied: true },
       change: { removed: [wakeTime(row)], added: [wakeTime({ ...row, ...changes.schedule })] },
     };
   }
@@ -103,10 +99,7 @@ export class AttemptReports {
    */
   undeliverable(userId: string, attempt: AttemptRef & { reason: string }): Written<OutcomeReceipt> {
     const row = this.store.get(attempt.scheduleId);
-    if (!row) return { result: { applied: false } };
-    if (!isCurrentAttempt(row, attempt)) {
-      return { result: { applied: false, failure: this.failureOf(userId, row, attempt) } };
-    }
+    if (!row || !isCurrentAttempt(row, attempt)) return { result: { applied: false } };
     const now = Date.now();
     const failed = {
       status: "failed",
@@ -122,16 +115,18 @@ export class AttemptReports {
         error: attempt.reason,
       });
       this.store.update(row.id, failed);
+      this.#deadLetterIfFailed(userId, { ...row, ...failed }, attempt);
     });
     return {
-      result: {
-        applied: true,
-        status: "failed",
-        updatedAt: now,
-        failure: this.failureOf(userId, { ...row, ...failed }, attempt),
-      },
+      result: { applied: true },
       change: { removed: [wakeTime(row)], added: [] },
     };
+  }
+
+  /** Into the outbox with the change that failed it (the caller's transaction). */
+  #deadLetterIfFailed(userId: string, row: ScheduleRow, report: { executionId: string; attempt: number }) {
+    const failure = this.failureOf(userId, row, report);
+    if (failure) this.outbox.addDeadLetter(failure);
   }
 
   /** A failed row of exactly this execution and attempt, as a dead letter; otherwise undefined. */

@@ -4,20 +4,27 @@ import { bindParams, rowReader, StatementCache } from "../../lib/db/compiled";
 import { attempts, deliveryEvents, schedules } from "../../lib/db/user-schema";
 import type { ListQuery } from "../../lib/schedules/commands";
 import type { AttemptRow, ScheduleRow } from "../../lib/schedules/rows";
+import type { OutboxStore } from "./outbox-store";
 
 const statements = new StatementCache();
 const readSchedule = rowReader(schedules);
 const readAttempt = rowReader(attempts);
 const p = (name: string) => sql.placeholder(name);
 
+/** The columns the tenant-wide schedule index copies (its journey columns never change). */
+const INDEXED_COLUMNS: readonly (keyof ScheduleRow)[] = ["status", "scheduledTime", "notificationId"];
+
 /**
  * Every query a UserScheduler runs on its own SQLite. The hot ones (create, claim, report) are
- * compiled once per isolate; listings build their dynamic filters per call.
+ * compiled once per isolate; listings build their dynamic filters per call. Every insert, and every
+ * update of a column the tenant-wide index copies, marks the row in the outbox within the same
+ * transaction: no caller can change a schedule and forget the index.
  */
 export class ScheduleStore {
   constructor(
     private readonly db: DrizzleSqliteDODatabase,
     private readonly storage: SqlStorage,
+    private readonly outbox: OutboxStore,
   ) {}
 
   #run(
@@ -54,6 +61,7 @@ export class ScheduleStore {
           .values(Object.fromEntries(columns.map((c) => [c, p(c)])) as unknown as ScheduleRow),
       row,
     );
+    this.outbox.markIndexed(row.id);
   }
 
   /** One compiled statement per set of changed columns (a handful of shapes in practice). */
@@ -68,6 +76,7 @@ export class ScheduleStore {
           .where(eq(schedules.id, p("__id"))),
       { ...changes, __id: id },
     );
+    if (INDEXED_COLUMNS.some((column) => column in changes)) this.outbox.markIndexed(id);
   }
 
   /** Pending rows whose time has come: the most urgent first, then the earliest. */

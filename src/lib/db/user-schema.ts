@@ -99,6 +99,15 @@ export const USER_SCHEMA_DDL: readonly string[][] = [
     `ALTER TABLE schedules ADD COLUMN step INTEGER`,
     `ALTER TABLE schedules ADD COLUMN conditions TEXT`,
   ],
+  // v5: the outbox for D1. A change to a schedule marks its id here in the same transaction, and a
+  // failed execution leaves its dead letter here; the object flushes both to D1 after the write and
+  // from its alarm until D1 has them, so neither is lost when D1 or the Worker fails meanwhile.
+  [
+    `CREATE TABLE IF NOT EXISTS index_outbox (
+      schedule_id TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID`,
+    `CREATE TABLE IF NOT EXISTS dead_letter_outbox (
+      execution_id TEXT PRIMARY KEY, failure TEXT NOT NULL) WITHOUT ROWID`,
+  ],
 ];
 
 /**

@@ -1,6 +1,7 @@
 import type { FieldError } from "../errors";
 import type { StoredCondition } from "../journeys/conditions";
 import type { JsonObject } from "../json";
+import type { DeliveryTarget } from "./delivery";
 import type { RetryConfig, SendTimeSource } from "./model";
 import type { ScheduleView } from "./view";
 
@@ -44,6 +45,8 @@ export interface TenantDefaults {
   maxPerUserPerDay?: number | null;
   /** Share of optimized sends placed at a random allowed time (exploration). */
   explorationShare?: number | null;
+  /** Where the tenant's notifications go: the user's object keeps it, so firing needs no D1 read. */
+  delivery?: DeliveryTarget;
 }
 
 export interface SchedulePatch {

@@ -1,13 +1,34 @@
 import type { JsonObject } from "../json";
 
-/** What the Queue carries from a user's object to the executor: everything needed to deliver. */
-export interface ExecutionMessage {
-  tenantId: string;
-  userId: string;
+/**
+ * Where and how a tenant's notifications are delivered, as the user's object keeps it: the secret
+ * stays sealed (AES-GCM, bound to the tenant) until the moment of signing. `version` is the tenant
+ * record's updatedAt, so a newer copy always replaces an older one whichever path brings it.
+ */
+export interface DeliveryTarget {
+  webhookUrl: string;
+  sealedSecret: string;
+  /** The tenant's own timeout per attempt; null: the deployment's WEBHOOK_TIMEOUT_MS. */
+  timeoutMs: number | null;
+  version: number;
+}
+
+/** One attempt to deliver: its ids and the body the tenant receives. */
+export interface DeliveryAttempt {
   scheduleId: string;
   executionId: string;
   attempt: number;
   body: DeliveryBody;
+}
+
+/**
+ * What the Queue carries from a user's object to the executor: everything needed to deliver,
+ * the target included, so that the consumer never reads D1 (a D1 outage must not fail deliveries).
+ */
+export interface ExecutionMessage extends DeliveryAttempt {
+  tenantId: string;
+  userId: string;
+  target: DeliveryTarget;
 }
 
 /** The webhook body (API.md "Delivery"). */
@@ -52,22 +73,27 @@ export interface ExecutionFailure {
   failedAt: number;
 }
 
-/** What the owning object answers to a report: whether it changed anything, and any failure to record. */
+/**
+ * What the owning object answers to a report: whether it changed anything. Index rows and dead
+ * letters are the object's own business (its outbox), so a reporter has nothing more to write.
+ */
 export interface OutcomeReceipt {
   applied: boolean;
-  status?: string;
-  /** When the object recorded the change (the schedule index's version of the row). */
-  updatedAt?: number;
-  failure?: ExecutionFailure;
 }
 
-/** Split messages into sendBatch calls within the Queue's limits (100 messages, 256 KB a batch). */
+const utf8 = new TextEncoder();
+
+/**
+ * Split messages into sendBatch calls within the Queue's limits (100 messages, 256 KB a batch).
+ * The limits are in bytes on the wire, so sizes are UTF-8 bytes, not UTF-16 string units: a
+ * payload in Chinese or emoji is up to three times longer in bytes than in `.length`.
+ */
 export function chunkForQueue<T>(messages: T[], maxCount = 100, maxBytes = 240_000): T[][] {
   const chunks: T[][] = [];
   let current: T[] = [];
   let bytes = 0;
   for (const message of messages) {
-    const size = JSON.stringify(message).length + 100;
+    const size = utf8.encode(JSON.stringify(message)).byteLength + 100;
     if (current.length > 0 && (current.length >= maxCount || bytes + size > maxBytes)) {
       chunks.push(current);
       current = [];

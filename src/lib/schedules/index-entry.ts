@@ -1,5 +1,4 @@
 import type { ScheduleRow } from "./rows";
-import type { ScheduleView } from "./view";
 
 /** One schedule as the tenant-wide index (D1 `schedule_index`) holds it. */
 export interface IndexEntry {
@@ -27,21 +26,5 @@ export function indexEntryOfRow(row: ScheduleRow, userId: string): IndexEntry {
     origin: row.origin,
     recurringPatternId: row.recurringPatternId,
     updatedAt: row.updatedAt,
-  };
-}
-
-/** From a view (what most RPCs answer); the journey columns are kept as the index has them. */
-export function indexEntryOfView(view: ScheduleView): IndexEntry {
-  return {
-    id: view.id,
-    userId: view.userId,
-    notificationId: view.notificationId,
-    scheduledTime: Date.parse(view.scheduledTime),
-    status: view.status,
-    campaignId: view.campaignId,
-    step: null,
-    origin: null,
-    recurringPatternId: view.recurringPatternId,
-    updatedAt: Date.parse(view.updatedAt),
   };
 }

@@ -2,7 +2,7 @@ import type { FieldError } from "../errors";
 import { classifyDelivery, hasRetryLeft, retryDelayMs } from "../retry/policy";
 import { formatInstant } from "../time/zones";
 import type { CreateScheduleCommand } from "./commands";
-import type { DeliveryOutcome, ExecutionMessage } from "./delivery";
+import type { DeliveryAttempt, DeliveryOutcome } from "./delivery";
 import type { RetryConfig } from "./model";
 import type { PlannedTime } from "./plan";
 import type { AttemptRow, ScheduleRow } from "./rows";
@@ -61,16 +61,14 @@ export function claimChanges(
 }
 
 /** The Queue message for a claimed row (its attempt number already incremented). */
-export function executionMessage(
-  owner: { tenantId: string; userId: string },
+export function deliveryAttempt(
+  userId: string,
   row: ScheduleRow,
   executionId: string,
   attempt: number,
   now: number,
-): ExecutionMessage {
+): DeliveryAttempt {
   return {
-    tenantId: owner.tenantId,
-    userId: owner.userId,
     scheduleId: row.id,
     executionId,
     attempt,
@@ -78,7 +76,7 @@ export function executionMessage(
       type: "notification.due",
       scheduleId: row.id,
       executionId,
-      userId: owner.userId,
+      userId,
       notificationId: row.notificationId,
       scheduledTime: formatInstant(row.scheduledTime),
       firedAt: formatInstant(now),

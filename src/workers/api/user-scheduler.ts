@@ -1,4 +1,3 @@
-import type { Context } from "hono";
 import type { Owner } from "../../durable-objects/user-scheduler";
 import { ApiError } from "../../lib/errors";
 import { userIdFromScheduleId } from "../../lib/ids";
@@ -8,12 +7,10 @@ import type {
   CreateScheduleCommand,
   TenantDefaults,
 } from "../../lib/schedules/commands";
-import { type IndexEntry, indexEntryOfView } from "../../lib/schedules/index-entry";
 import { DEFAULT_RETRY_CONFIG, priorityValue, type RetryConfig } from "../../lib/schedules/model";
-import type { ScheduleView } from "../../lib/schedules/view";
-import { scheduleIndex } from "../db/schedule-index";
+import { deliveryTargetOf } from "../../services/delivery-target";
 import type { Env } from "../env";
-import type { AppEnv, Caller, TenantRecord } from "./context";
+import type { Caller, TenantRecord } from "./context";
 import type { CreateScheduleBody } from "./routes/schedules/schema";
 
 /** The user's object: named `<tenantId>:<userId>` (invariant 4: every name starts with the tenant). */
@@ -49,6 +46,7 @@ export function tenantDefaults(tenant: TenantRecord): TenantDefaults {
     holidayCountry: tenant.settings.holidayCountry ?? null,
     maxPerUserPerDay: tenant.settings.maxPerUserPerDay ?? null,
     explorationShare: tenant.settings.explorationShare ?? null,
+    delivery: deliveryTargetOf(tenant),
   };
 }
 
@@ -79,27 +77,4 @@ export function toCreateCommand(
     businessHoursOnly: body.businessHoursOnly,
     respectQuietHours: body.respectQuietHours,
   };
-}
-
-/**
- * Write to the tenant-wide schedule index once the response is on its way (the index may lag the
- * objects by moments; API.md says so). A failed write is logged, never the request's failure.
- */
-export function writeIndexAfterResponse(
-  c: Context<AppEnv>,
-  write: (index: ReturnType<typeof scheduleIndex>) => Promise<void>,
-): void {
-  const tenantId = c.get("caller").tenantId;
-  c.executionCtx.waitUntil(
-    write(scheduleIndex(c.env.DB, tenantId)).catch((error: unknown) =>
-      console.error(JSON.stringify({ msg: "schedule index write failed", tenantId, error: String(error) })),
-    ),
-  );
-}
-
-/** Schedules a request changed, as views or as entries with their journey columns. */
-export function indexAfterResponse(c: Context<AppEnv>, changed: (ScheduleView | IndexEntry)[]): void {
-  if (changed.length === 0) return;
-  const entries = changed.map((x) => ("localTime" in x ? indexEntryOfView(x) : x));
-  writeIndexAfterResponse(c, (index) => index.upsert(entries));
 }

@@ -9,14 +9,12 @@ import {
 import type { JsonObject } from "../../lib/json";
 import type { Decision } from "../../lib/optimizer/decide";
 import type { CreateResult, CreateScheduleCommand, TenantDefaults } from "../../lib/schedules/commands";
-import { type IndexEntry, indexEntryOfView } from "../../lib/schedules/index-entry";
 import { DEFAULT_RETRY_CONFIG } from "../../lib/schedules/model";
 import { formatInstant } from "../../lib/time/zones";
 import type { TenantRecord } from "../api/context";
 import { createSchedulesFor, tenantDefaults, userScheduler } from "../api/user-scheduler";
 import { type CampaignRow, campaignStore } from "../db/campaign-store";
 import { optimizerStore } from "../db/optimizer-store";
-import { scheduleIndex } from "../db/schedule-index";
 import { tenantStore } from "../db/tenant-store";
 import { type Env, fanOutPause, numberVar } from "../env";
 import { loadPrior } from "../optimizer/models";
@@ -131,7 +129,6 @@ async function fanOutChunk(
   if (def.rules.throttlePerMinute) {
     await throttleTimes(env, tenant.id, campaign.id, seq, planned, defaults, def.rules.throttlePerMinute);
   }
-  const entries: IndexEntry[] = [];
   const optimizedRows: ReturnType<typeof optimizedSendRow>[] = [];
   const createdAt = Date.now();
   let schedules = 0;
@@ -169,17 +166,10 @@ async function fanOutChunk(
             ),
           );
         }
-        entries.push({
-          ...indexEntryOfView(r.schedule),
-          campaignId: campaign.id,
-          step: commands[i]!.step ?? null,
-          origin: commands[i]!.origin ?? null,
-        });
       });
     },
     fanOutPause(env),
   );
-  await scheduleIndex(env.DB, tenant.id).upsert(entries);
   await optimizerStore(env.DB, tenant.id).recordOptimizedSends(optimizedRows);
   return { schedules, failed };
 }
@@ -264,15 +254,13 @@ async function applyToRecipients(
   userIds: string[],
   action: "pause" | "resume" | "cancel",
 ): Promise<void> {
-  const entries: IndexEntry[] = [];
   await forEachConcurrently(
     userIds,
     recipientConcurrency(env),
     async (userId) => {
       const owner = { tenantId, userId };
-      entries.push(...(await userScheduler(env, owner).campaignAction(owner, campaignId, action)));
+      await userScheduler(env, owner).campaignAction(owner, campaignId, action);
     },
     fanOutPause(env),
   );
-  await scheduleIndex(env.DB, tenantId).upsert(entries);
 }

@@ -37,10 +37,9 @@ export interface StepCounts {
 }
 
 /**
- * The tenant-wide schedule index (GET /v1/schedules, campaign progress). Writers call it after the
- * user's object committed; an entry only replaces one with an older or equal `updated_at`, so
- * writes that arrive out of order (a retried fan-out chunk after the executor's completion) never
- * move a row back. The journey columns (campaign, step, origin) are kept from the first write.
+ * The tenant-wide schedule index (GET /v1/schedules, campaign progress). Its only writer is the
+ * user's object, flushing its outbox; an entry only replaces one with an older or equal
+ * `updated_at`, so a flush repeated after D1 failed to answer never moves a row back. The journey columns (campaign, step, origin) are kept from the first write.
  */
 export function scheduleIndex(db: D1Database, tenantId: string) {
   return {
@@ -79,20 +78,6 @@ export function scheduleIndex(db: D1Database, tenantId: string) {
       }
       for (let i = 0; i < statements.length; i += STATEMENTS_PER_BATCH) {
         await db.batch(statements.slice(i, i + STATEMENTS_PER_BATCH));
-      }
-    },
-
-    /** Status changes the executor saw (the rows exist; a row not indexed is left alone). */
-    async setStatuses(changes: { id: string; status: string; updatedAt: number }[]): Promise<void> {
-      const update = db.prepare(
-        "UPDATE schedule_index SET status = ?, updated_at = ? WHERE tenant_id = ? AND id = ? AND updated_at <= ?",
-      );
-      for (let i = 0; i < changes.length; i += STATEMENTS_PER_BATCH) {
-        await db.batch(
-          changes
-            .slice(i, i + STATEMENTS_PER_BATCH)
-            .map((c) => update.bind(c.status, c.updatedAt, tenantId, c.id, c.updatedAt)),
-        );
       }
     },
 

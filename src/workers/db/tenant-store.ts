@@ -171,13 +171,19 @@ export function tenantStore(database: D1Database, tenantId: string) {
         .run();
     },
 
-    /** One dead letter per failed execution: recording it twice (a redelivered report) is a no-op. */
-    async recordDeadLetter(failure: ExecutionFailure) {
-      await db
-        .insert(deadLetters)
-        .values({ id: newId("dlq"), tenantId, ...failure })
-        .onConflictDoNothing()
-        .run();
+    /**
+     * One dead letter per failed execution: recording it again (an outbox flush repeated after D1
+     * failed to answer) is a no-op. One D1 batch for all of them.
+     */
+    async recordDeadLetters(failures: ExecutionFailure[]) {
+      if (failures.length === 0) return;
+      const [first, ...rest] = failures.map((failure) =>
+        db
+          .insert(deadLetters)
+          .values({ id: newId("dlq"), tenantId, ...failure })
+          .onConflictDoNothing(),
+      );
+      await db.batch([first!, ...rest]);
     },
 
     /** Newest first; `before` is the (failedAt, id) of the last dead letter already seen. */

@@ -1,14 +1,14 @@
 import { endpointFailed } from "../../lib/retry/circuit-breaker";
 import type { ExecutionMessage } from "../../lib/schedules/delivery";
+import { CircuitGate } from "../../services/circuit-gate";
 import { userScheduler } from "../api/user-scheduler";
-import { scheduleIndex } from "../db/schedule-index";
 import { type Env, numberVar } from "../env";
-import { gateAttempts, reportAttempts } from "./circuit";
-import { deliverExecution, recordDeadLetter, type StatusChange } from "./deliver";
+import { deliverExecution } from "./deliver";
 
 /**
- * The Queue consumer: every message of a batch is delivered concurrently and acknowledged on its
- * own, so one slow or failing webhook never holds back or re-sends its neighbours. A message whose
+ * The Queue consumer, for claims too large for their object to deliver itself: every message of a
+ * batch is delivered concurrently and acknowledged on its own, so one slow or failing webhook never
+ * holds back or re-sends its neighbours. D1 is not on this path: messages carry their target. A message whose
  * processing throws (the owning object unreachable) is retried by the Queue; once the Queue gives up
  * it arrives on the dead-letter queue, below. Each tenant's endpoint has a circuit breaker: while
  * it is open, attempts go back to their objects to wait, uncounted.
@@ -40,21 +40,27 @@ export async function consumeExecutions(
   );
 }
 
+/** One circuit gate per isolate: its verdicts and pending counts serve every batch it consumes. */
+let isolateGate: CircuitGate | null = null;
+function gateOf(env: Env): CircuitGate {
+  isolateGate ??= new CircuitGate(env);
+  return isolateGate;
+}
+
 async function deliverToTenant(
   env: Env,
   tenantId: string,
   messages: Message<ExecutionMessage>[],
   ctx?: ExecutionContext,
 ): Promise<void> {
-  const gate = await gateAttempts(env, tenantId, messages.length);
+  const gate = await gateOf(env).admit(tenantId, messages.length);
   const admitted = messages.slice(0, gate.deliver);
   const deferred = messages.slice(gate.deliver);
   const counts = { successes: 0, failures: 0 };
-  const statusChanges: StatusChange[] = [];
   await Promise.all([
     ...admitted.map((message) =>
       settle(message, async () => {
-        const outcome = await deliverExecution(env, message.body, ctx, statusChanges);
+        const outcome = await deliverExecution(env, message.body);
         if (endpointFailed(outcome.httpStatus)) counts.failures++;
         else counts.successes++;
         message.ack();
@@ -84,17 +90,8 @@ async function deliverToTenant(
       }),
     );
   }
-  const indexed = scheduleIndex(env.DB, tenantId)
-    .setStatuses(statusChanges)
-    .catch((error: unknown) =>
-      console.error(JSON.stringify({ msg: "schedule index update failed", tenantId, error: String(error) })),
-    );
-  if (ctx) ctx.waitUntil(indexed);
-  else await indexed;
   if (counts.successes + counts.failures === 0) return;
-  const report = reportAttempts(env, tenantId, counts, gate.probe).catch((error: unknown) =>
-    console.error(JSON.stringify({ msg: "circuit report failed", tenantId, error: String(error) })),
-  );
+  const report = gateOf(env).report(tenantId, counts, gate.probe);
   // A probe's result decides when the endpoint gets traffic again: report it before finishing.
   if (gate.probe || !ctx) await report;
   else ctx.waitUntil(report);
@@ -132,7 +129,7 @@ async function stillCurrent(env: Env, message: Message<ExecutionMessage>): Promi
 
 /**
  * Messages the Queue gave up on (the consumer threw on every try) are failures too: the schedule
- * becomes failed with that reason and a dead letter is written, never silence.
+ * becomes failed with that reason and its object writes the dead letter, never silence.
  */
 async function consumeDeadLetters(batch: MessageBatch<ExecutionMessage>, env: Env): Promise<void> {
   await Promise.all(
@@ -140,18 +137,12 @@ async function consumeDeadLetters(batch: MessageBatch<ExecutionMessage>, env: En
       const { tenantId, userId, scheduleId, executionId, attempt } = message.body;
       try {
         const owner = { tenantId, userId };
-        const receipt = await userScheduler(env, owner).markUndeliverable(owner, {
+        await userScheduler(env, owner).markUndeliverable(owner, {
           scheduleId,
           executionId,
           attempt,
           reason: "the executor could not process this attempt (Queue dead-letter)",
         });
-        await recordDeadLetter(env, tenantId, receipt);
-        if (receipt.applied && receipt.updatedAt) {
-          await scheduleIndex(env.DB, tenantId).setStatuses([
-            { id: scheduleId, status: "failed", updatedAt: receipt.updatedAt },
-          ]);
-        }
         message.ack();
       } catch (error) {
         console.error(

@@ -5,13 +5,11 @@ import type { JsonObject } from "../../lib/json";
 import { listOccurrences } from "../../lib/recurrence/occurrences";
 import { compileRule, type PatternRuleInput } from "../../lib/recurrence/pattern";
 import type { CreateScheduleCommand } from "../../lib/schedules/commands";
-import { type IndexEntry, indexEntryOfView } from "../../lib/schedules/index-entry";
 import { DEFAULT_RETRY_CONFIG } from "../../lib/schedules/model";
 import { formatInstant } from "../../lib/time/zones";
 import type { TenantRecord } from "../api/context";
 import { createSchedulesFor, tenantDefaults, userScheduler } from "../api/user-scheduler";
 import { type GenerationRecord, type PatternRow, patternStore } from "../db/pattern-store";
-import { scheduleIndex } from "../db/schedule-index";
 import { type Env, fanOutPause } from "../env";
 
 /** Occurrences become schedules this far ahead; the Cron Trigger tops up at half of it. */
@@ -102,7 +100,6 @@ export async function generatePatterns(
     });
   }
   let created = 0;
-  const indexed: IndexEntry[] = [];
   await forEachConcurrently(
     [...byUser],
     16,
@@ -116,12 +113,10 @@ export async function generatePatterns(
           tenantDefaults(tenant),
         );
         created += results.filter((r) => r.ok && !r.existed).length;
-        for (const r of results) if (r.ok && !r.existed) indexed.push(indexEntryOfView(r.schedule));
       }
     },
     fanOutPause(env),
   );
-  await scheduleIndex(env.DB, tenant.id).upsert(indexed);
   // Only after every schedule exists does generatedUntil move: a crash before this repeats the run.
   const store = patternStore(env.DB, tenant.id);
   const applied = await store.recordGenerations(records);
@@ -145,11 +140,10 @@ export async function generatePatterns(
 
 /** Pause, edit or delete: every instance of the pattern that has not fired is cancelled. */
 export async function cancelPatternInstances(env: Env, tenantId: string, row: PatternRow): Promise<number> {
-  const cancelled: IndexEntry[] = [];
+  let cancelled = 0;
   await forEachConcurrently(targetUsers(JSON.parse(row.target) as PatternTarget), 16, async (userId) => {
     const owner = { tenantId, userId };
-    cancelled.push(...(await userScheduler(env, owner).cancelPatternSchedules(owner, row.id)));
+    cancelled += (await userScheduler(env, owner).cancelPatternSchedules(owner, row.id)).length;
   });
-  await scheduleIndex(env.DB, tenantId).upsert(cancelled);
-  return cancelled.length;
+  return cancelled;
 }

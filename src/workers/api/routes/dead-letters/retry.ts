@@ -4,7 +4,7 @@ import { tenantStore } from "../../../db/tenant-store";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { bearerSecurity, jsonResponse, problemResponses } from "../../schemas";
-import { indexAfterResponse, unwrap, userScheduler } from "../../user-scheduler";
+import { unwrap, userScheduler } from "../../user-scheduler";
 import { ScheduleSchema } from "../schedules/schema";
 
 export const route = createRoute({
@@ -40,6 +40,5 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { schedule } = unwrap(await userScheduler(c.env, owner).requeueFailed(owner, letter.scheduleId));
   await store.markDeadLetterRetried(id, Date.now());
   await store.audit(caller.keyId, "dead_letter.retry", id);
-  indexAfterResponse(c, [schedule]);
   return c.json(schedule, 202);
 };

@@ -1,10 +1,8 @@
 import type { z } from "@hono/zod-openapi";
 import { openJson } from "../../../../lib/crypto/encryption";
 import { ApiError } from "../../../../lib/errors";
-import { type ConditionInput, type DripSpec, dripOrigin } from "../../../../lib/journeys/drips";
+import type { ConditionInput, DripSpec } from "../../../../lib/journeys/drips";
 import type { JsonObject } from "../../../../lib/json";
-import type { IndexEntry } from "../../../../lib/schedules/index-entry";
-import { indexEntryOfView } from "../../../../lib/schedules/index-entry";
 import { DEFAULT_RETRY_CONFIG } from "../../../../lib/schedules/model";
 import { formatInstant } from "../../../../lib/time/zones";
 import { type DripRow, dripStore } from "../../../db/drip-store";
@@ -54,8 +52,8 @@ export async function dripView(env: Env, row: DripRow) {
 
 /**
  * Enroll a user: the user's object checks the re-enrollment rule and creates the steps' schedules
- * (derived ids per enrollment). Answers the enrollment and the index entries of its schedules,
- * or null when the object refused (already enrolled; "never" and enrolled before).
+ * (derived ids per enrollment). Answers the enrollment and its schedules' ids, or a refusal when
+ * the object refused (already enrolled; "never" and enrolled before).
  */
 export async function enrollUser(env: Env, tenant: TenantRecord, row: DripRow, userId: string, at: number) {
   const def = JSON.parse(row.definition) as DripDefinition;
@@ -70,10 +68,9 @@ export async function enrollUser(env: Env, tenant: TenantRecord, row: DripRow, u
   const owner = { tenantId: tenant.id, userId };
   const answer = await userScheduler(env, owner).enrollInDrip(owner, spec, at, tenantDefaults(tenant));
   if (!answer.ok) return { refused: answer.detail } as const;
-  const entries: IndexEntry[] = [];
-  answer.results.forEach((r, step) => {
+  const scheduleIds = answer.results.map((r) => {
     if (!r.ok) throw failureToError(r);
-    entries.push({ ...indexEntryOfView(r.schedule), step, origin: dripOrigin(row.id, answer.seq) });
+    return r.schedule.id;
   });
-  return { enrollment: answer.seq, entries } as const;
+  return { enrollment: answer.seq, scheduleIds } as const;
 }

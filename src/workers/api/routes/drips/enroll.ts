@@ -4,7 +4,6 @@ import { parseInstant } from "../../../../lib/time/local-time";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from "../../schemas";
-import { indexAfterResponse } from "../../user-scheduler";
 import { enrollUser, loadDrip } from "./drip";
 import { DripIdParams, EnrollmentSchema, EnrollSchema } from "./schema";
 
@@ -36,9 +35,8 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const row = await loadDrip(c.env, caller.tenantId, c.req.valid("param").id);
   const result = await enrollUser(c.env, caller.tenant, row, userId, at);
   if ("refused" in result) throw new ApiError("conflict", result.refused ?? "the user cannot enroll");
-  indexAfterResponse(c, result.entries);
   return c.json(
-    { dripId: row.id, userId, enrollment: result.enrollment, scheduleIds: result.entries.map((e) => e.id) },
+    { dripId: row.id, userId, enrollment: result.enrollment, scheduleIds: result.scheduleIds },
     201,
   );
 };

@@ -3,7 +3,7 @@ import { ApiError } from "../../../../lib/errors";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { bearerSecurity, problemResponses, UserIdSchema } from "../../schemas";
-import { indexAfterResponse, userScheduler } from "../../user-scheduler";
+import { userScheduler } from "../../user-scheduler";
 import { loadDrip } from "./drip";
 
 export const route = createRoute({
@@ -24,6 +24,5 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const owner = { tenantId, userId };
   const cancelled = await userScheduler(c.env, owner).leaveDrip(owner, id);
   if (cancelled === null) throw new ApiError("not_found", `${userId} is not enrolled in drip ${id}`);
-  indexAfterResponse(c, cancelled);
   return c.body(null, 204);
 };

@@ -4,7 +4,6 @@ import { derivedScheduleId } from "../../../../lib/ids";
 import { matchesWhere } from "../../../../lib/journeys/conditions";
 import { cumulativeDueTimes, parseDelay } from "../../../../lib/journeys/timing";
 import type { CreateScheduleCommand } from "../../../../lib/schedules/commands";
-import { type IndexEntry, indexEntryOfView } from "../../../../lib/schedules/index-entry";
 import { DEFAULT_RETRY_CONFIG } from "../../../../lib/schedules/model";
 import { parseInstant } from "../../../../lib/time/local-time";
 import { formatInstant } from "../../../../lib/time/zones";
@@ -19,13 +18,7 @@ import {
   problemResponses,
   UserIdSchema,
 } from "../../schemas";
-import {
-  createSchedulesFor,
-  failureToError,
-  indexAfterResponse,
-  tenantDefaults,
-  userScheduler,
-} from "../../user-scheduler";
+import { createSchedulesFor, failureToError, tenantDefaults, userScheduler } from "../../user-scheduler";
 import { type ConditionalDefinition, openConditionalPayload } from "../conditional-schedules/conditional";
 import { enrollUser } from "../drips/drip";
 import { EventNameSchema } from "../drips/schema";
@@ -82,7 +75,6 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const owner = { tenantId: caller.tenantId, userId: body.userId };
   const properties = body.properties ?? {};
   const recorded = await userScheduler(c.env, owner).recordEvent(owner, { name: body.name, at, properties });
-  const changed: IndexEntry[] = [...recorded.cancelled];
   const store = dripStore(c.env.DB, caller.tenantId);
 
   const enrolled: { dripId: string; enrollment: number }[] = [];
@@ -90,7 +82,6 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     const result = await enrollUser(c.env, caller.tenant, drip, body.userId, at);
     if ("refused" in result) continue;
     enrolled.push({ dripId: drip.id, enrollment: result.enrollment });
-    changed.push(...result.entries);
   }
 
   const rules = (await store.conditionalsTriggeredBy(body.name, body.userId))
@@ -121,9 +112,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     results.forEach((r, i) => {
       if (!r.ok) throw failureToError(r);
       scheduled.push({ conditionalScheduleId: rules[i]!.row.id, scheduleId: r.schedule.id });
-      changed.push({ ...indexEntryOfView(r.schedule), origin: commands[i]!.origin! });
     });
   }
-  indexAfterResponse(c, changed);
   return c.json({ accepted: true as const, exitedDrips: recorded.exitedDrips, enrolled, scheduled }, 202);
 };

@@ -4,7 +4,7 @@ import { userIdFromScheduleId } from "../../../../lib/ids";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from "../../schemas";
-import { userScheduler, writeIndexAfterResponse } from "../../user-scheduler";
+import { userScheduler } from "../../user-scheduler";
 
 type Outcome = "cancelled" | "not_found" | "conflict";
 const USER_CONCURRENCY = 64;
@@ -51,11 +51,6 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     for (const [id, status] of Object.entries(answers)) outcome.set(id, status);
   });
   const results = ids.map((id) => ({ id, status: outcome.get(id)! }));
-  const now = Date.now();
-  const cancelled = [...outcome].filter(([, status]) => status === "cancelled").map(([id]) => id);
-  writeIndexAfterResponse(c, (index) =>
-    index.setStatuses(cancelled.map((id) => ({ id, status: "cancelled", updatedAt: now }))),
-  );
   const count = (s: Outcome) => results.filter((r) => r.status === s).length;
   return c.json(
     { cancelled: count("cancelled"), notFound: count("not_found"), conflicts: count("conflict"), results },

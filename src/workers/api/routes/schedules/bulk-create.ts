@@ -3,7 +3,6 @@ import type { Owner } from "../../../../durable-objects/user-scheduler";
 import { forEachConcurrently } from "../../../../lib/concurrency";
 import { ApiError, problem } from "../../../../lib/errors";
 import type { CreateScheduleCommand } from "../../../../lib/schedules/commands";
-import type { ScheduleView } from "../../../../lib/schedules/view";
 import { formatInstant } from "../../../../lib/time/zones";
 import {
   type OptimizedTime,
@@ -15,12 +14,7 @@ import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { idempotent } from "../../middleware/idempotency";
 import { bearerSecurity, jsonBody, jsonResponse, ProblemSchema, problemResponses } from "../../schemas";
-import {
-  createSchedulesFor,
-  indexAfterResponse,
-  tenantDefaults,
-  toCreateCommand,
-} from "../../user-scheduler";
+import { createSchedulesFor, tenantDefaults, toCreateCommand } from "../../user-scheduler";
 import { type CreateScheduleBody, CreateScheduleSchema } from "./schema";
 
 const MAX_ITEMS = 10_000;
@@ -96,7 +90,6 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   }
 
   const groups = [...byUser.entries()];
-  const views: ScheduleView[] = [];
   const work = async ([userId, items]: (typeof groups)[number]) => {
     const owner: Owner = { tenantId: caller.tenantId, userId };
     const commands: CreateScheduleCommand[] = items.map((i) => {
@@ -113,7 +106,6 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     const created = await createSchedulesFor(c.env, owner, commands, tenantDefaults(caller.tenant));
     for (const [k, result] of created.entries()) {
       const index = items[k]!.index;
-      if (result.ok) views.push(result.schedule);
       results[index] = result.ok
         ? { index, id: result.schedule.id }
         : { index, error: problem(result.code, result.detail, result.errors) };
@@ -123,7 +115,6 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     }
   };
   await forEachConcurrently(groups, USER_CONCURRENCY, work);
-  indexAfterResponse(c, views);
   const failed = results.filter((r) => "error" in r).length;
   return c.json({ created: results.length - failed, failed, results }, 200);
 };

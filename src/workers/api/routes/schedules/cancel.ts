@@ -2,7 +2,7 @@ import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { bearerSecurity, problemResponses } from "../../schemas";
-import { indexAfterResponse, ownerOfSchedule, unwrap, userScheduler } from "../../user-scheduler";
+import { ownerOfSchedule, unwrap, userScheduler } from "../../user-scheduler";
 import { ScheduleIdParams } from "./schema";
 
 export const route = createRoute({
@@ -21,7 +21,6 @@ export const route = createRoute({
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { id } = c.req.valid("param");
   const owner = ownerOfSchedule(c.get("caller"), id);
-  const { schedule } = unwrap(await userScheduler(c.env, owner).cancelSchedule(owner, id));
-  indexAfterResponse(c, [schedule]);
+  unwrap(await userScheduler(c.env, owner).cancelSchedule(owner, id));
   return c.body(null, 204);
 };

@@ -5,13 +5,7 @@ import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { idempotent } from "../../middleware/idempotency";
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from "../../schemas";
-import {
-  createSchedulesFor,
-  indexAfterResponse,
-  tenantDefaults,
-  toCreateCommand,
-  unwrap,
-} from "../../user-scheduler";
+import { createSchedulesFor, tenantDefaults, toCreateCommand, unwrap } from "../../user-scheduler";
 import { CreateScheduleSchema, ScheduleSchema } from "./schema";
 
 export const route = createRoute({
@@ -45,7 +39,6 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   if (optimized) command.sendTimeSource = optimized.source;
   const [result] = await createSchedulesFor(c.env, owner, [command], tenantDefaults(caller.tenant));
   const created = unwrap(result!);
-  indexAfterResponse(c, [created.schedule]);
   if (optimized)
     await recordOptimizedCreation(c.env, caller.tenantId, created.schedule.id, body.userId, optimized);
   return c.json(

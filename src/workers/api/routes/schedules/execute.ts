@@ -2,7 +2,7 @@ import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { bearerSecurity, jsonResponse, problemResponses } from "../../schemas";
-import { indexAfterResponse, ownerOfSchedule, unwrap, userScheduler } from "../../user-scheduler";
+import { ownerOfSchedule, unwrap, userScheduler } from "../../user-scheduler";
 import { ScheduleIdParams, ScheduleSchema } from "./schema";
 
 export const route = createRoute({
@@ -24,6 +24,5 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { id } = c.req.valid("param");
   const owner = ownerOfSchedule(c.get("caller"), id);
   const { schedule } = unwrap(await userScheduler(c.env, owner).executeScheduleNow(owner, id));
-  indexAfterResponse(c, [schedule]);
   return c.json(schedule, 202);
 };

@@ -3,7 +3,7 @@ import type { UserScheduler } from "../../../../durable-objects/user-scheduler";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { bearerSecurity, jsonResponse, problemResponses } from "../../schemas";
-import { indexAfterResponse, ownerOfSchedule, unwrap, userScheduler } from "../../user-scheduler";
+import { ownerOfSchedule, unwrap, userScheduler } from "../../user-scheduler";
 import { ScheduleIdParams, ScheduleSchema } from "./schema";
 
 type LifecycleMethod = "pauseSchedule" | "resumeSchedule";
@@ -25,7 +25,6 @@ export function lifecycleOperation(verb: string, method: LifecycleMethod, summar
     const owner = ownerOfSchedule(c.get("caller"), id);
     const stub = userScheduler(c.env, owner) as DurableObjectStub<UserScheduler>;
     const { schedule } = unwrap(await stub[method](owner, id));
-    indexAfterResponse(c, [schedule]);
     return c.json(schedule, 200);
   };
   return { route, handler };

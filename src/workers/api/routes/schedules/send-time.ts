@@ -2,13 +2,7 @@ import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from "../../schemas";
-import {
-  indexAfterResponse,
-  ownerOfSchedule,
-  tenantDefaults,
-  unwrap,
-  userScheduler,
-} from "../../user-scheduler";
+import { ownerOfSchedule, tenantDefaults, unwrap, userScheduler } from "../../user-scheduler";
 import { ScheduledTimeSchema, ScheduleIdParams, ScheduleSchema } from "./schema";
 
 export const route = createRoute({
@@ -41,6 +35,5 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
       tenantDefaults(caller.tenant),
     ),
   );
-  indexAfterResponse(c, [schedule]);
   return c.json(schedule, 200);
 };

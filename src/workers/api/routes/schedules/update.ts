@@ -3,13 +3,7 @@ import { priorityValue } from "../../../../lib/schedules/model";
 import type { AppEnv } from "../../context";
 import { requireRole } from "../../middleware/auth";
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from "../../schemas";
-import {
-  indexAfterResponse,
-  ownerOfSchedule,
-  tenantDefaults,
-  unwrap,
-  userScheduler,
-} from "../../user-scheduler";
+import { ownerOfSchedule, tenantDefaults, unwrap, userScheduler } from "../../user-scheduler";
 import { ScheduleIdParams, ScheduleSchema, UpdateScheduleSchema } from "./schema";
 
 export const route = createRoute({
@@ -37,6 +31,5 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { schedule } = unwrap(
     await userScheduler(c.env, owner).updateSchedule(owner, id, patch, tenantDefaults(caller.tenant)),
   );
-  indexAfterResponse(c, [schedule]);
   return c.json(schedule, 200);
 };
