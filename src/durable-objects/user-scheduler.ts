@@ -26,12 +26,11 @@ import { scheduleView } from "../lib/schedules/view";
 import { formatInstant } from "../lib/time/zones";
 import { CircuitGate } from "../services/circuit-gate";
 import { loadDeliveryTarget } from "../services/delivery-target";
-import { scheduleIndex } from "../workers/db/schedule-index";
-import { tenantStore } from "../workers/db/tenant-store";
 import { type Env, numberVar } from "../workers/env";
 import { AttemptReports, type Written } from "./execution/attempt-reports";
 import { claimDueRows } from "./execution/claims";
 import { Dispatcher } from "./execution/dispatch";
+import { OutboxRelay } from "./execution/outbox-relay";
 import { TargetCache } from "./execution/target-cache";
 import { type CampaignAction, JourneyDesk } from "./journeys/journey-desk";
 import { SendTimeAdvisor, type SendTimeQuery } from "./send-time/advisor";
@@ -50,14 +49,6 @@ export interface Owner {
 const ATTEMPTS_KEPT_PER_SCHEDULE = 50;
 const HISTORY_RETENTION_MS = 90 * 24 * 3600_000;
 const COMPACTION_INTERVAL_MS = 24 * 3600_000;
-/** Outbox rows per flush (the index writes 1,800 rows per D1 batch). */
-const OUTBOX_BATCH = 1_800;
-/**
- * A write's outbox is flushed right after it; should that flush never finish (the object evicted
- * meanwhile), the alarm comes back for it this much later. After a failed flush it backs off.
- */
-const OUTBOX_SAFETY_MS = 5_000;
-const OUTBOX_MAX_BACKOFF_MS = 60_000;
 
 /**
  * One object per (tenant, user): the user's schedules, attempts and settings in SQLite, and one
@@ -77,6 +68,7 @@ export class UserScheduler extends DurableObject<Env> {
   readonly #reports: AttemptReports;
   readonly #desk: JourneyDesk;
   readonly #outbox: OutboxStore;
+  readonly #relay: OutboxRelay;
   readonly #dispatcher: Dispatcher;
   #targets: TargetCache;
   #owner: Owner | null;
@@ -88,11 +80,6 @@ export class UserScheduler extends DurableObject<Env> {
   #leaseFloor = 0;
   /** When old attempts were last deleted (meta, so a restarted object does not redo it). */
   #compactedAt: number;
-  /** The outbox flush under way, if any; a write meanwhile makes it go round again. */
-  #flushing: Promise<void> | null = null;
-  /** When the alarm retries a failed outbox flush (null: no failure pending). */
-  #outboxRetryAt: number | null = null;
-  #outboxFailures = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -102,6 +89,7 @@ export class UserScheduler extends DurableObject<Env> {
     this.#engagement = new EngagementStore(ctx.storage.sql);
     this.#journeys = new JourneyStore(ctx.storage.sql);
     this.#reports = new AttemptReports(ctx.storage, this.#store, this.#engagement, this.#outbox);
+    this.#relay = new OutboxRelay(this.#outbox, this.#store, () => this.env.DB);
     this.#desk = new JourneyDesk(ctx.storage, this.#store, this.#journeys, this.#engagement);
     this.#advisor = new SendTimeAdvisor(
       this.#engagement,
@@ -118,8 +106,9 @@ export class UserScheduler extends DurableObject<Env> {
     this.#targets = this.#targetCache(stored);
     this.#dispatcher = new Dispatcher(env, this.#reports, () => this.#targets, new CircuitGate(env));
     // A brand-new object has no alarm: its first write need not ask (new objects are what a
-    // campaign's fan-out is made of).
+    // campaign's fan-out is made of). One that restarts with marks in its outbox flushes them first.
     if (!stored.schema_version) this.#armedAt = null;
+    else if (!this.#outbox.isEmpty()) this.#outbox.waitingSince = 0;
   }
 
   #targetCache(stored: Record<string, string>): TargetCache {
@@ -171,8 +160,7 @@ export class UserScheduler extends DurableObject<Env> {
     this.#settings = null;
     this.#armedAt = null;
     this.#leaseFloor = 0;
-    this.#outboxRetryAt = null;
-    this.#outbox.dirty = false;
+    this.#relay.forget();
     this.#meta.migrate(0);
     this.#targets = this.#targetCache({});
     this.#engagement.forgetTables();
@@ -527,9 +515,8 @@ export class UserScheduler extends DurableObject<Env> {
     this.#compactHistory(Date.now());
     // Armed for the leases before delivering: an object that dies mid-delivery still comes back.
     if (attempts.length > 0) await this.#armAlarm();
-    this.#armedAt = undefined;
     await this.#dispatcher.dispatch(this.#owner, attempts);
-    await this.#flushOutbox();
+    await this.#relay.flushFromAlarm(this.#owner, Date.now(), attempts.length > 0);
     await this.#armAlarm();
   }
 
@@ -558,63 +545,6 @@ export class UserScheduler extends DurableObject<Env> {
         deliveryAttempt(owner.userId, await this.#opened(c.row), c.executionId, c.attempt, now),
       ),
     );
-  }
-
-  /**
-   * Write the outbox to D1 in batches: index rows (each schedule as it is now) and dead letters.
-   * A failure leaves the outbox as it was and the alarm tries again with backoff; it never throws.
-   */
-  async #flushOutbox(): Promise<void> {
-    const owner = this.#owner;
-    if (!owner) return;
-    for (;;) {
-      this.#outbox.dirty = false;
-      const batch = this.#outbox.take(OUTBOX_BATCH);
-      if (batch.index.length === 0 && batch.deadLetters.length === 0) break;
-      const entries = batch.index.flatMap(({ scheduleId }) => {
-        const row = this.#store.get(scheduleId);
-        return row ? [indexEntryOfRow(row, owner.userId)] : [];
-      });
-      try {
-        await scheduleIndex(this.env.DB, owner.tenantId).upsert(entries);
-        await tenantStore(this.env.DB, owner.tenantId).recordDeadLetters(batch.deadLetters);
-      } catch (error) {
-        const delay = Math.min(OUTBOX_MAX_BACKOFF_MS, 1_000 * 2 ** this.#outboxFailures++);
-        this.#outboxRetryAt = Date.now() + delay;
-        console.error(
-          JSON.stringify({
-            msg: "outbox flush to D1 failed",
-            ...owner,
-            retryInMs: delay,
-            error: String(error),
-          }),
-        );
-        return;
-      }
-      this.#outbox.acknowledge(batch);
-      this.#outboxFailures = 0;
-      this.#outboxRetryAt = null;
-      const full = batch.index.length === OUTBOX_BATCH || batch.deadLetters.length === OUTBOX_BATCH;
-      if (!full && !this.#outbox.dirty) break;
-    }
-  }
-
-  /**
-   * After a write that marked the outbox: flush now, without holding the answer. Writes while a
-   * flush is under way join it (it goes round again), so a burst of creates is one D1 batch or few.
-   */
-  #flushSoon(): void {
-    if (this.#flushing || !this.#outbox.dirty || this.#outboxRetryAt !== null) return;
-    this.#flushing = (async () => {
-      try {
-        await this.#flushOutbox();
-        await this.#armAlarm();
-      } catch (error) {
-        console.error(JSON.stringify({ msg: "outbox flush failed", error: String(error) }));
-      } finally {
-        this.#flushing = null;
-      }
-    })();
   }
 
   #compactHistory(now: number): void {
@@ -690,7 +620,7 @@ export class UserScheduler extends DurableObject<Env> {
   /** Every write that moved wake times re-arms the alarm before it answers (invariant 2). */
   async #afterWrite<T>({ result, change }: Written<T>): Promise<T> {
     if (change) await this.#armAlarm(change);
-    else this.#flushSoon();
+    else if (this.#outbox.waitingSince !== null) await this.#armAlarm({ removed: [], added: [] });
     return result;
   }
 
@@ -713,16 +643,14 @@ export class UserScheduler extends DurableObject<Env> {
    * query; without it (after an alarm run or a flush) the earliest is read from SQLite.
    */
   async #armAlarm(change?: { removed: (number | null)[]; added: (number | null)[] }): Promise<void> {
-    const outboxWake = this.#outbox.dirty ? (this.#outboxRetryAt ?? Date.now() + OUTBOX_SAFETY_MS) : null;
     const decision = change
-      ? nextAlarmAfterChange(this.#armedAt, change.removed, [...change.added, outboxWake])
+      ? nextAlarmAfterChange(this.#armedAt, change.removed, [...change.added, this.#relay.wakeTime()])
       : "recompute";
     let next: number | null;
     if (decision === "recompute") {
       const { due, lease } = this.#store.wakeTimes();
       this.#leaseFloor = lease ?? Number.POSITIVE_INFINITY;
-      const outbox = this.#outbox.isEmpty() ? null : (this.#outboxRetryAt ?? Date.now() + OUTBOX_SAFETY_MS);
-      next = earliest(due, lease, outbox);
+      next = earliest(due, lease, this.#relay.wakeTime());
     } else next = decision.next;
     if (this.#armedAt === undefined) this.#armedAt = await this.ctx.storage.getAlarm();
     if (next !== this.#armedAt) {
@@ -730,7 +658,6 @@ export class UserScheduler extends DurableObject<Env> {
       else await this.ctx.storage.setAlarm(next);
       this.#armedAt = next;
     }
-    this.#flushSoon();
   }
 }
 

@@ -19,7 +19,7 @@ type Progress = {
   sent: number;
   pending: number;
   skipped: number;
-  fanOut: { chunks: number; chunksDone: number; recipientsProcessed: number };
+  fanOut: { chunks: number; chunksDone: number; recipientsProcessed: number; schedulesCreated: number };
   byPhase: { phase: string; scheduled: number; sent: number; skipped: number }[];
 };
 type Indexed = { id: string; userId: string; status: string; scheduledTime: string };
@@ -50,13 +50,17 @@ async function scheduleAndWait(t: TestTenant, id: string): Promise<Progress> {
   return fannedOut(t, id);
 }
 
-/** Poll progress (never a fixed sleep) until every chunk is done and indexed. */
+/**
+ * Poll progress (never a fixed sleep) until every chunk is done and the index (which follows the
+ * recipients' objects through their outboxes) holds every schedule the fan-out created.
+ */
 function fannedOut(t: TestTenant, id: string, scheduled?: number): Promise<Progress> {
   return vi.waitFor(
     async () => {
       const p = (await call<Progress>("GET", `/v1/campaigns/${id}/progress`, { key: t.apiKey })).body;
       if (p.fanOut.chunksDone < p.fanOut.chunks)
         throw new Error(`${p.fanOut.chunksDone}/${p.fanOut.chunks} chunks`);
+      if (p.scheduled < p.fanOut.schedulesCreated) throw new Error(`${p.scheduled} indexed so far`);
       if (scheduled !== undefined && p.scheduled < scheduled) throw new Error(`${p.scheduled} indexed`);
       return p;
     },
@@ -232,7 +236,8 @@ describe("campaigns", () => {
     expect(again.status).toBe(409);
     const draft = await createCampaign(t, { audience: { userIds: ["x"] } });
     expect((await call("POST", `/v1/campaigns/${draft.body.id}/pause`, { key: t.apiKey })).status).toBe(409);
-  });
+    // 1,050 objects, each changed three times and flushed to the index each time: a long test.
+  }, 90_000);
 
   it("a chunk the Queue delivers again, or twice at once, creates and counts nothing twice", async () => {
     const t = await createTenant();

@@ -141,7 +141,7 @@ describe("D1 off the firing path", () => {
     await programReceiver(t.sink, [{ status: 200 }, { status: 200 }, { status: 400 }]);
     const users = ["d1-a", "d1-b", "d1-c"];
     const ids = await Promise.all(users.map((u) => createDue(t, u, { scheduledTime: inSeconds(3600) })));
-    await vi.waitFor(async () => expect(Object.keys(await indexed(t))).toHaveLength(3));
+    await vi.waitFor(async () => expect(Object.keys(await indexed(t))).toHaveLength(3), { timeout: 5_000 });
     for (const user of users) {
       // The object's copy of the target is an hour old (it refreshes from D1 first), then D1 fails.
       await runInDurableObject(userStub(t.id, user), (_instance, state) => {
@@ -215,7 +215,7 @@ describe("D1 off the firing path", () => {
     const t = await createTenant();
     // The first write makes the object; then its D1 breaks, as if the flush had died with the Worker.
     const first = await createDue(t, "outboxed", { scheduledTime: inSeconds(3600) });
-    await vi.waitFor(async () => expect(Object.keys(await indexed(t))).toEqual([first]));
+    await vi.waitFor(async () => expect(Object.keys(await indexed(t))).toEqual([first]), { timeout: 5_000 });
     await breakD1InObject(userStub(t.id, "outboxed"));
     const second = await createDue(t, "outboxed", { scheduledTime: inSeconds(7200) });
     const cancelled = await call("DELETE", `/v1/schedules/${first}`, { key: t.apiKey });

@@ -24,7 +24,9 @@ import {
 
 type Schedule = { id: string; status: string; attempts: number };
 
+/** The user's alarm once its outbox is flushed (an alarm run with nothing due flushes it). */
 async function alarmOf(tenantId: string, userId: string): Promise<number | null> {
+  await runUserAlarm(tenantId, userId);
   return runInDurableObject(userStub(tenantId, userId), (_instance, state) => state.storage.getAlarm());
 }
 

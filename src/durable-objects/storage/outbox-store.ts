@@ -12,8 +12,11 @@ export interface OutboxBatch {
  * acknowledges exactly what it took, so a mark added while D1 was answering stays for the next one.
  */
 export class OutboxStore {
-  /** Something was added since the last flush began (saves a query on the common path). */
-  dirty = false;
+  /**
+   * When the oldest mark not yet flushed was made (null: nothing waits). Kept in memory so that
+   * the common path asks no query; an object that restarts with a non-empty outbox sets it to 0.
+   */
+  waitingSince: number | null = null;
 
   constructor(private readonly sql: SqlStorage) {}
 
@@ -24,7 +27,7 @@ export class OutboxStore {
        ON CONFLICT (schedule_id) DO UPDATE SET version = version + 1`,
       scheduleId,
     );
-    this.dirty = true;
+    this.waitingSince ??= Date.now();
   }
 
   addDeadLetter(failure: ExecutionFailure): void {
@@ -33,7 +36,7 @@ export class OutboxStore {
       failure.executionId,
       JSON.stringify(failure),
     );
-    this.dirty = true;
+    this.waitingSince ??= Date.now();
   }
 
   isEmpty(): boolean {

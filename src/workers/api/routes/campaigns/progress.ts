@@ -58,6 +58,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
         chunks: row.audienceChunks,
         chunksDone: fanOut.chunks,
         recipientsProcessed: fanOut.recipients,
+        schedulesCreated: fanOut.schedules,
         refused: fanOut.failed,
       },
       byPhase: byPhase.map((counts, i) => ({ phase: def.phases[i]!.name, ...counts })),

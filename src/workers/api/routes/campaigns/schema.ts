@@ -115,6 +115,11 @@ export const ProgressSchema = z
       chunks: z.number(),
       chunksDone: z.number(),
       recipientsProcessed: z.number(),
+      schedulesCreated: z.number().openapi({
+        description:
+          "Schedules the fan-out created in recipients' objects. The counts above come from the " +
+          "tenant-wide index, which follows the objects within about a second: they reach this figure then.",
+      }),
       refused: z.number().openapi({ description: "Schedules a recipient's object refused (logged)" }),
     }),
     byPhase: z.array(z.object({ phase: z.string(), ...CountsSchema.shape })),
