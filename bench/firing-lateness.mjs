@@ -4,7 +4,7 @@
 // webhook-id, so a lost or doubled execution shows. By default the bare prototype (its alarm signs
 // and POSTs each notification itself) runs first on the same machine, and then ours, in one run.
 //   node bench/firing-lateness.mjs --storage tmpfs|disk [--schedules 10000] [--users 1000]
-//        [--window 10] [--lead 25] [--target both|ours|bare] [--port 8913] [--receiver-port 8914]
+//        [--window 10] [--lead 45] [--target both|ours|bare] [--port 8913] [--receiver-port 8914]
 import { createServer } from "node:http";
 import {
   cleanup,
@@ -23,7 +23,7 @@ const opts = parseArgs({
   schedules: 10000,
   users: 1000,
   window: 10,
-  lead: 25,
+  lead: 45,
   port: 8913,
   receiverPort: 8914,
   drain: 60,

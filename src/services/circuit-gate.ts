@@ -13,15 +13,20 @@ export interface Gate {
 /** Spread deferred attempts a little so that they do not all come back in the same millisecond. */
 const jitter = () => Math.floor(Math.random() * 2000);
 
-interface PendingCounts extends AttemptCounts {
-  flushing: Promise<void> | null;
-}
-
 /**
  * The last verdict heard per tenant, shared by every deliverer in the isolate (user objects and the
  * Queue consumer). Plain data only: a promise started by one object must not be awaited by another.
  */
 const verdicts = new Map<string, CircuitVerdict>();
+
+/**
+ * Attempt counts not yet reported, per tenant, summed over every deliverer in the isolate; and
+ * whether one of them is reporting (with when it began: a reporter that died leaves no lock).
+ * Whoever finds no report under way sends the sums and goes round while more arrived; the others
+ * only add theirs. Plain data too, so one report is in flight per tenant and isolate.
+ */
+const unreported = new Map<string, AttemptCounts & { reportingSince: number | null }>();
+const REPORT_LOCK_MS = 5_000;
 
 /**
  * A deliverer's side of a tenant endpoint's circuit breaker. The EndpointCircuit object decides;
@@ -30,8 +35,6 @@ const verdicts = new Map<string, CircuitVerdict>();
  * deliverer of a tenant in an isolate asks; the others meanwhile deliver as if it were closed.
  */
 export class CircuitGate {
-  readonly #pending = new Map<string, PendingCounts>();
-
   constructor(private readonly env: Env) {}
 
   #circuit(tenantId: string) {
@@ -62,40 +65,40 @@ export class CircuitGate {
   }
 
   /**
-   * Report a batch's results. Batches finishing while a report is in flight are added up and sent
-   * together by the next one, so a busy deliverer sends one report at a time per tenant. Never
+   * Report a batch's results. Counts arriving while a report is in flight are added up and sent
+   * by the reporter's next round, so a busy isolate sends one report at a time per tenant. Never
    * rejects: a breaker that cannot be told only learns later.
    */
-  report(tenantId: string, counts: AttemptCounts, probe: boolean): Promise<void> {
+  async report(tenantId: string, counts: AttemptCounts, probe: boolean): Promise<void> {
     if (probe) {
-      return this.#circuit(tenantId)
-        .record(tenantId, { ...counts, probe: true })
-        .then((verdict) => void verdicts.set(tenantId, verdict))
-        .catch((error: unknown) => this.#reportFailed(tenantId, error));
+      try {
+        verdicts.set(tenantId, await this.#circuit(tenantId).record(tenantId, { ...counts, probe: true }));
+      } catch (error) {
+        this.#reportFailed(tenantId, error);
+      }
+      return;
     }
-    let entry = this.#pending.get(tenantId);
+    let entry = unreported.get(tenantId);
     if (!entry) {
-      entry = { successes: 0, failures: 0, flushing: null };
-      this.#pending.set(tenantId, entry);
+      entry = { successes: 0, failures: 0, reportingSince: null };
+      unreported.set(tenantId, entry);
     }
     entry.successes += counts.successes;
     entry.failures += counts.failures;
-    entry.flushing ??= this.#flush(tenantId, entry);
-    return entry.flushing;
-  }
-
-  async #flush(tenantId: string, entry: PendingCounts): Promise<void> {
+    const now = Date.now();
+    if (entry.reportingSince !== null && now - entry.reportingSince < REPORT_LOCK_MS) return;
+    entry.reportingSince = now;
     try {
       while (entry.successes + entry.failures > 0) {
-        const counts = { successes: entry.successes, failures: entry.failures };
+        const sums = { successes: entry.successes, failures: entry.failures };
         entry.successes = 0;
         entry.failures = 0;
-        verdicts.set(tenantId, await this.#circuit(tenantId).record(tenantId, counts));
+        verdicts.set(tenantId, await this.#circuit(tenantId).record(tenantId, sums));
       }
     } catch (error) {
       this.#reportFailed(tenantId, error);
     } finally {
-      entry.flushing = null;
+      entry.reportingSince = null;
     }
   }
 

@@ -10,6 +10,8 @@ import type { ScheduleStore } from "../storage/schedule-store";
  * This is how far the tenant-wide index may lag the objects.
  */
 export const OUTBOX_FLUSH_DELAY_MS = 1_000;
+/** While the object is busy delivering (a burst), marks wait this long before a run flushes them. */
+const BUSY_FLUSH_DELAY_MS = 5_000;
 /** Outbox rows per flush (the index writes 1,800 rows per D1 batch). */
 const OUTBOX_BATCH = 1_800;
 const MAX_BACKOFF_MS = 60_000;
@@ -43,13 +45,17 @@ export class OutboxRelay {
   }
 
   /**
-   * From the alarm: flush when the oldest mark has waited long enough, or when the run delivered
-   * nothing (the alarm woke for the outbox, or was run early). A run that delivered leaves its
-   * marks to wait, so that a burst of firings is a few D1 writes, not one per firing.
+   * From the alarm. A run that delivered nothing (it woke for the outbox, or was run early) flushes
+   * what waits; a run that delivered flushes only marks older than BUSY_FLUSH_DELAY_MS, so that a
+   * burst of firings is a few D1 writes per object, not one per firing.
    */
   async flushFromAlarm(owner: { tenantId: string; userId: string }, now: number, delivered: boolean) {
-    const wake = this.wakeTime();
-    if (wake !== null && (wake <= now || !delivered)) await this.flush(owner);
+    const since = this.outbox.waitingSince;
+    if (since === null) return;
+    const due = delivered
+      ? now - since >= BUSY_FLUSH_DELAY_MS || (this.#retryAt !== null && this.#retryAt <= now)
+      : true;
+    if (due) await this.flush(owner);
   }
 
   async flush(owner: { tenantId: string; userId: string }): Promise<void> {
