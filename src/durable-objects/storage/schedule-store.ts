@@ -76,7 +76,10 @@ export class ScheduleStore {
           .where(eq(schedules.id, p("__id"))),
       { ...changes, __id: id },
     );
-    if (INDEXED_COLUMNS.some((column) => column in changes)) this.outbox.markIndexed(id);
+    // "executing" lasts one delivery: the index learns the outcome instead (one mark, not two).
+    if (changes.status !== "executing" && INDEXED_COLUMNS.some((column) => column in changes)) {
+      this.outbox.markIndexed(id);
+    }
   }
 
   /** Pending rows whose time has come: the most urgent first, then the earliest. */
