@@ -104,13 +104,7 @@ export class UserScheduler extends DurableObject<Env> {
     this.#settings = stored.user_settings ? (JSON.parse(stored.user_settings) as UserSettings) : null;
     this.#compactedAt = Number(stored.history_compacted_at ?? 0);
     this.#targets = this.#targetCache(stored);
-    this.#dispatcher = new Dispatcher(
-      env,
-      this.#reports,
-      () => this.#targets,
-      new CircuitGate(env),
-      (change) => this.#afterWrite({ result: undefined, change }),
-    );
+    this.#dispatcher = new Dispatcher(env, this.#reports, () => this.#targets, new CircuitGate(env));
     // A brand-new object has no alarm: its first write need not ask (new objects are what a
     // campaign's fan-out is made of). One that restarts with marks in its outbox flushes them first.
     if (!stored.schema_version) this.#armedAt = null;

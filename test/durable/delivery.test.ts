@@ -112,23 +112,6 @@ describe("delivery from the user's object", () => {
     expect(await deliveries(t.sink)).toHaveLength(count);
   });
 
-  it("a slow answer does not hold up the user's next schedule; it is recorded when it comes", async () => {
-    const t = await createTenant();
-    await programReceiver(t.sink, [{ status: 200, delayMs: 3_000 }, { status: 200 }]);
-    const slow = await createDue(t, "patient");
-    const next = await createDue(t, "patient", { scheduledTime: inSeconds(1) });
-    const [first] = await waitForDeliveries(t.sink, 1);
-    expect(JSON.parse(first!.body).scheduleId).toBe(slow);
-    // The next one goes out at its time while the first answer is still outstanding.
-    await waitForScheduleStatus(t.apiKey, next, "completed", 2_500);
-    expect((await deliveries(t.sink))[0]!.answeredAt).toBeNull();
-    expect((await statusOf(t, slow)).status).toBe("executing");
-    // The late answer is recorded by the object after its alarm run ended.
-    const done = await waitForScheduleStatus(t.apiKey, slow, "completed", 5_000);
-    expect(done.attempts).toBe(1);
-    expect(await deliveries(t.sink)).toHaveLength(2);
-  });
-
   it("a slow tenant endpoint does not hold up another tenant's deliveries", async () => {
     const slow = await createTenant();
     const fast = await createTenant();

@@ -9,7 +9,7 @@ import {
 import type { CircuitGate } from "../../services/circuit-gate";
 import { openTarget, postWebhook } from "../../services/webhook-delivery";
 import { type Env, numberVar } from "../../workers/env";
-import type { AttemptReports, WakeChange, Written } from "./attempt-reports";
+import type { AttemptReports } from "./attempt-reports";
 import type { TargetCache } from "./target-cache";
 
 /**
@@ -20,12 +20,6 @@ import type { TargetCache } from "./target-cache";
 export const DIRECT_DELIVERY_MAX = 50;
 /** Workers allow six open connections per invocation. */
 const CONNECTIONS = 6;
-/**
- * How long an alarm run waits for its deliveries. Answers still outstanding then (a slow endpoint)
- * are recorded when they come, after the run has ended, so that the user's next due schedule is not
- * held behind them; their leases still cover them should the object die meanwhile.
- */
-export const DELIVERY_WAIT_MS = 500;
 
 /**
  * How the alarm's claimed attempts reach the tenant. A small claim is signed and POSTed here, a
@@ -42,8 +36,6 @@ export class Dispatcher {
     private readonly reports: AttemptReports,
     private readonly targets: () => TargetCache,
     private readonly gate: CircuitGate,
-    /** An outcome recorded after the alarm run ended: the object re-arms its alarm from it. */
-    private readonly afterRun: (change: WakeChange | undefined) => Promise<void>,
   ) {}
 
   async dispatch(owner: { tenantId: string; userId: string }, attempts: DeliveryAttempt[]): Promise<void> {
@@ -88,26 +80,14 @@ export class Dispatcher {
       this.reports.defer({ ...idsOf(attempt), until: gate.deferUntil });
     }
     const counts = { successes: 0, failures: 0 };
-    let runEnded = false;
-    const record = async (written: Written<unknown>) => {
-      if (runEnded) await this.afterRun(written.change);
-    };
-    const deliveries = forEachConcurrently(attempts.slice(0, gate.deliver), CONNECTIONS, async (attempt) => {
+    await forEachConcurrently(attempts.slice(0, gate.deliver), CONNECTIONS, async (attempt) => {
       const outcome = await postWebhook(open, attempt);
-      await record(this.reports.outcome(owner.userId, outcome));
+      this.reports.outcome(owner.userId, outcome);
       if (endpointFailed(outcome.httpStatus)) counts.failures++;
       else counts.successes++;
-    }).then(async () => {
-      if (counts.successes + counts.failures > 0) await this.gate.report(owner.tenantId, counts, gate.probe);
     });
     this.#dependencyFailures = 0;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const waited = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, DELIVERY_WAIT_MS);
-    });
-    await Promise.race([deliveries, waited]);
-    clearTimeout(timer);
-    runEnded = true;
+    if (counts.successes + counts.failures > 0) await this.gate.report(owner.tenantId, counts, gate.probe);
   }
 
   /** Batches the Queue refused are deferred; the ones it took stay leased to their consumers. */
