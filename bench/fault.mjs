@@ -21,7 +21,7 @@ const opts = parseArgs({
   schedules: 10000,
   users: 1000,
   window: 30,
-  lead: 25,
+  lead: 45,
   failRate: 0.2,
   slowRate: 0.05,
   slowMs: 3000,

@@ -5,6 +5,7 @@
 // and POSTs each notification itself) runs first on the same machine, and then ours, in one run.
 //   node bench/firing-lateness.mjs --storage tmpfs|disk [--schedules 10000] [--users 1000]
 //        [--window 10] [--lead 45] [--target both|ours|bare] [--port 8913] [--receiver-port 8914]
+//        [--var NAME:VALUE,...]  (overrides of our wrangler.toml [vars], e.g. DIRECT_DELIVERY_MAX:1)
 import { createServer } from "node:http";
 import {
   cleanup,
@@ -75,7 +76,11 @@ async function measure(target) {
     ? { base: opts.base, output: () => "", stop: async () => {} }
     : target === "bare"
       ? await startBare({ port: opts.port, persistTo: dir })
-      : await startServer({ port: opts.port, persistTo: dir });
+      : await startServer({
+          port: opts.port,
+          persistTo: dir,
+          vars: opts.var ? String(opts.var).split(",") : [],
+        });
   try {
     const webhookUrl = `http://127.0.0.1:${opts.receiverPort}/hooks`;
     const bare = target === "bare";

@@ -52,12 +52,20 @@ async function waitForHealth(base, child, timeoutMs = 120_000) {
 
 /**
  * Start a server and wait for /health. `command` defaults to `node scripts/start.mjs` (npm start:
- * migrations, .dev.vars, wrangler dev) with the given state folder and port.
+ * migrations, .dev.vars, wrangler dev) with the given state folder, port and `vars` overrides.
  */
-export async function startServer({ port, persistTo, command, args, cwd = root }) {
+export async function startServer({ port, persistTo, command, args, vars = [], cwd = root }) {
   const child = spawn(
     command ?? nodeBin,
-    args ?? [path.join(root, "scripts", "start.mjs"), "--port", String(port), "--persist-to", persistTo],
+    args ?? [
+      path.join(root, "scripts", "start.mjs"),
+      "--port",
+      String(port),
+      "--persist-to",
+      persistTo,
+      // NAME:VALUE overrides of wrangler.toml's [vars] (wrangler dev --var).
+      ...vars.flatMap((v) => ["--var", v]),
+    ],
     {
       cwd,
       stdio: ["ignore", "pipe", "pipe"],

@@ -516,7 +516,7 @@ export class UserScheduler extends DurableObject<Env> {
     // Armed for the leases before delivering: an object that dies mid-delivery still comes back.
     if (attempts.length > 0) await this.#armAlarm();
     await this.#dispatcher.dispatch(this.#owner, attempts);
-    await this.#relay.flushFromAlarm(this.#owner, Date.now(), attempts.length > 0);
+    if (this.#outbox.waitingSince !== null) await this.#relay.flush(this.#owner);
     await this.#armAlarm();
   }
 
@@ -620,7 +620,7 @@ export class UserScheduler extends DurableObject<Env> {
   /** Every write that moved wake times re-arms the alarm before it answers (invariant 2). */
   async #afterWrite<T>({ result, change }: Written<T>): Promise<T> {
     if (change) await this.#armAlarm(change);
-    else if (this.#outbox.waitingSince !== null) await this.#armAlarm({ removed: [], added: [] });
+    else this.#flushSoon();
     return result;
   }
 
@@ -658,6 +658,18 @@ export class UserScheduler extends DurableObject<Env> {
       else await this.ctx.storage.setAlarm(next);
       this.#armedAt = next;
     }
+    this.#flushSoon();
+  }
+
+  /** A write marked the outbox: flush it now, in the background; a failure arms the alarm's retry. */
+  #flushSoon(): void {
+    const owner = this.#owner;
+    if (!owner || !this.#relay.ready) return;
+    this.ctx.waitUntil(
+      this.#relay.flush(owner).then(async (flushed) => {
+        if (!flushed) await this.#armAlarm({ removed: [], added: [this.#relay.wakeTime()] });
+      }),
+    );
   }
 }
 

@@ -1,7 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
-import { OUTBOX_FLUSH_DELAY_MS } from "../../src/durable-objects/execution/outbox-relay";
 import { call, createTenant, userStub } from "../support/api";
 
 type Op =
@@ -60,7 +59,7 @@ describe("invariant 2 under random operation sequences", () => {
               }
             }
           }
-          const { alarm, earliest, outboxWaiting } = await runInDurableObject(
+          const { alarm, earliest } = await runInDurableObject(
             userStub(t.id, userId),
             async (_instance, state) => ({
               alarm: await state.storage.getAlarm(),
@@ -70,22 +69,9 @@ describe("invariant 2 under random operation sequences", () => {
                  UNION ALL SELECT MIN(lease_until) FROM schedules WHERE status = 'executing')`,
                 )
                 .one().t,
-              outboxWaiting:
-                state.storage.sql
-                  .exec<{ n: number }>(
-                    "SELECT (SELECT COUNT(*) FROM index_outbox) + (SELECT COUNT(*) FROM dead_letter_outbox) AS n",
-                  )
-                  .one().n > 0,
             }),
           );
-          if (!outboxWaiting) expect(alarm).toBe(earliest);
-          else {
-            // Marks waiting for D1: the alarm comes back for them within the flush delay, and
-            // never later than the earliest due row or lease.
-            expect(alarm).not.toBeNull();
-            expect(alarm!).toBeLessThanOrEqual(Date.now() + OUTBOX_FLUSH_DELAY_MS);
-            if (earliest !== null) expect(alarm!).toBeLessThanOrEqual(earliest);
-          }
+          expect(alarm).toBe(earliest);
         }
       }),
       { numRuns: 40 },
