@@ -516,7 +516,7 @@ export class UserScheduler extends DurableObject<Env> {
     // Armed for the leases before delivering: an object that dies mid-delivery still comes back.
     if (attempts.length > 0) await this.#armAlarm();
     await this.#dispatcher.dispatch(this.#owner, attempts);
-    if (this.#outbox.waitingSince !== null) await this.#relay.flush(this.#owner);
+    await this.#relay.flushAfterRun(this.#owner, Date.now(), attempts.length > 0);
     await this.#armAlarm();
   }
 

@@ -1,6 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
+import { BUSY_FLUSH_DELAY_MS } from "../../src/durable-objects/execution/outbox-relay";
 import { call, createTenant, userStub } from "../support/api";
 
 type Op =
@@ -59,7 +60,7 @@ describe("invariant 2 under random operation sequences", () => {
               }
             }
           }
-          const { alarm, earliest } = await runInDurableObject(
+          const { alarm, earliest, outboxWaiting } = await runInDurableObject(
             userStub(t.id, userId),
             async (_instance, state) => ({
               alarm: await state.storage.getAlarm(),
@@ -69,9 +70,23 @@ describe("invariant 2 under random operation sequences", () => {
                  UNION ALL SELECT MIN(lease_until) FROM schedules WHERE status = 'executing')`,
                 )
                 .one().t,
+              outboxWaiting:
+                state.storage.sql
+                  .exec<{ n: number }>(
+                    "SELECT (SELECT COUNT(*) FROM index_outbox) + (SELECT COUNT(*) FROM dead_letter_outbox) AS n",
+                  )
+                  .one().n > 0,
             }),
           );
-          expect(alarm).toBe(earliest);
+          if (!outboxWaiting || alarm === earliest) expect(alarm).toBe(earliest);
+          else {
+            // Marks a delivering run left for D1 (a write's own are being flushed in the background):
+            // the alarm comes back for them within the busy flush delay, never later than the
+            // earliest due row or lease.
+            expect(alarm).not.toBeNull();
+            expect(alarm!).toBeLessThanOrEqual(Date.now() + BUSY_FLUSH_DELAY_MS);
+            if (earliest !== null) expect(alarm!).toBeLessThanOrEqual(earliest);
+          }
         }
       }),
       { numRuns: 40 },
