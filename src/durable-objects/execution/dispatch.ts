@@ -14,8 +14,8 @@ import type { TargetCache } from "./target-cache";
 
 /**
  * Claims up to this many attempts are delivered by the object itself; larger ones go through the
- * Queue, whose consumers run in parallel. Measured (bench/firing-lateness.mjs, docs/benchmarks.md):
- * six at a time, a claim of 50 takes about nine round trips of the tenant's endpoint.
+ * Queue, whose consumers run in parallel. Reasoned, not yet measured: six at a time, a claim of 50
+ * takes about nine round trips of the tenant's endpoint (sweep it with bench:firing --var).
  */
 export const DIRECT_DELIVERY_MAX = 50;
 /** Workers allow six open connections per invocation. */

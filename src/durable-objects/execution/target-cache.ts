@@ -64,7 +64,7 @@ export class TargetCache {
   async current(now: number): Promise<TargetLookup> {
     const age = now - this.#checkedAt;
     if (this.#target && age < SERVE_STALE_MS) return { kind: "target", target: this.#target };
-    const refreshed = await this.refresh(now, REFRESH_TIMEOUT_MS);
+    const refreshed = await this.#refresh(now, REFRESH_TIMEOUT_MS);
     if (refreshed === "gone") return { kind: "gone" };
     return this.#target ? { kind: "target", target: this.#target } : { kind: "unknown" };
   }
@@ -72,11 +72,11 @@ export class TargetCache {
   /** After delivering: a copy past FRESH_MS is refreshed for next time (failures only logged). */
   async refreshIfStale(now: number): Promise<void> {
     if (now - this.#checkedAt >= FRESH_MS && now - this.#failedAt >= FRESH_MS) {
-      await this.refresh(now, REFRESH_TIMEOUT_MS * 5);
+      await this.#refresh(now, REFRESH_TIMEOUT_MS * 5);
     }
   }
 
-  async refresh(now: number, timeoutMs: number): Promise<"ok" | "gone" | "failed"> {
+  async #refresh(now: number, timeoutMs: number): Promise<"ok" | "gone" | "failed"> {
     try {
       const target = await withTimeout(this.load(), timeoutMs);
       if (target === null) return "gone";
